@@ -1,0 +1,1 @@
+"""The trading actors; their messages live in :mod:`actors.messages`."""

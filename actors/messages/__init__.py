@@ -1,0 +1,67 @@
+"""The domain messages the trading actors exchange, in one catalogue.
+
+Money and quantities are ``Decimal``; every message is a frozen, tagged
+msgspec Struct (see :class:`runtime.Message`), so any of them can be
+journaled or sent to a monitoring client and decoded back exactly.
+"""
+
+from ._enums import AlertSeverity as AlertSeverity
+from ._enums import InstrumentKind as InstrumentKind
+from ._enums import OrderStatus as OrderStatus
+from ._enums import OrderType as OrderType
+from ._enums import Side as Side
+from ._enums import SignalAction as SignalAction
+from ._enums import TimeInForce as TimeInForce
+from ._instruments import Instrument as Instrument
+from ._market import Bar as Bar
+from ._market import MarketStale as MarketStale
+from ._market import Quote as Quote
+from ._market import Trade as Trade
+from ._operations import Alert as Alert
+from ._operations import CancelAll as CancelAll
+from ._operations import CancelOrder as CancelOrder
+from ._operations import FlattenAccount as FlattenAccount
+from ._operations import OperatorCommand as OperatorCommand
+from ._operations import PauseStrategy as PauseStrategy
+from ._operations import Rebalance as Rebalance
+from ._operations import ResetBreaker as ResetBreaker
+from ._operations import ResumeStrategy as ResumeStrategy
+from ._operations import SubmitManualOrder as SubmitManualOrder
+from ._orders import Fill as Fill
+from ._orders import Order as Order
+from ._orders import OrderUpdate as OrderUpdate
+from ._orders import Signal as Signal
+from ._orders import make_client_order_id as make_client_order_id
+from ._portfolio import PortfolioUpdate as PortfolioUpdate
+from ._portfolio import PositionUpdate as PositionUpdate
+
+__all__ = [
+    "Alert",
+    "AlertSeverity",
+    "Bar",
+    "CancelAll",
+    "CancelOrder",
+    "Fill",
+    "FlattenAccount",
+    "Instrument",
+    "InstrumentKind",
+    "MarketStale",
+    "OperatorCommand",
+    "Order",
+    "OrderStatus",
+    "OrderType",
+    "OrderUpdate",
+    "PauseStrategy",
+    "PortfolioUpdate",
+    "PositionUpdate",
+    "Quote",
+    "Rebalance",
+    "ResetBreaker",
+    "ResumeStrategy",
+    "Side",
+    "Signal",
+    "SignalAction",
+    "SubmitManualOrder",
+    "TimeInForce",
+    "Trade",
+]

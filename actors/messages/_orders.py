@@ -1,0 +1,94 @@
+"""Signals, orders, order updates and fills: the order path's messages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from runtime import Message
+
+from ._enums import OrderStatus, OrderType, Side, SignalAction, TimeInForce
+
+__all__ = ["Fill", "Order", "OrderUpdate", "Signal", "make_client_order_id"]
+
+
+def make_client_order_id(account: str, sequence: int) -> str:
+    """The deterministic client order id of the ``sequence``-th intent of ``account``.
+
+    The sequence comes from the journal, so the same intent always gets the
+    same id: after a restart or a timeout the id names the same order at the
+    venue, which is what makes "ask the venue, never resubmit" possible.
+    """
+    return f"{account}-{sequence:010d}"
+
+
+class Signal(Message, frozen=True, tag="signal"):
+    """A strategy's (or an alert's) wish; risk decides whether and how much.
+
+    ``quantity`` is optional: without it risk sizes the order. ``stop_price``
+    is the protective stop the strategy suggests, used for sizing by risk.
+    """
+
+    signal_id: str
+    strategy: str
+    symbol: str
+    action: SignalAction
+    ts: float
+    quantity: Decimal | None = None
+    order_type: OrderType = OrderType.MARKET
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    reason: str = ""
+
+
+class Order(Message, frozen=True, tag="order"):
+    """An approved, sized order for one broker account."""
+
+    client_order_id: str
+    account: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    order_type: OrderType = OrderType.MARKET
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    time_in_force: TimeInForce = TimeInForce.DAY
+    reduce_only: bool = False
+    strategy: str = ""
+    ts: float = 0.0
+
+
+class OrderUpdate(Message, frozen=True, tag="order_update"):
+    """The state of one order after a change, as the venue or session saw it."""
+
+    client_order_id: str
+    account: str
+    symbol: str
+    side: Side
+    status: OrderStatus
+    quantity: Decimal
+    filled_quantity: Decimal
+    ts: float
+    venue_order_id: str | None = None
+    average_price: Decimal | None = None
+    reason: str = ""
+    strategy: str = ""
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.quantity - self.filled_quantity
+
+
+class Fill(Message, frozen=True, tag="fill"):
+    """One execution; ``execution_id`` is unique per venue and de-duplicates."""
+
+    execution_id: str
+    client_order_id: str
+    account: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    price: Decimal
+    commission: Decimal
+    ts: float
+    venue_order_id: str | None = None
+    strategy: str = ""

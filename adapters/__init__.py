@@ -1,0 +1,1 @@
+"""The edges: brokers, market data, wire protocols and storage formats."""

@@ -1,0 +1,1 @@
+"""Chaos scenario scripts, runnable as ``tradeloop scenario NAME``."""

@@ -1,0 +1,1 @@
+"""The composition root: the CLI, the config and the wiring of the daemon tree."""
