@@ -1,0 +1,95 @@
+"""What an actor is given: its context.
+
+An actor is an async callable ``run(ctx, task_status)``. It reads
+``ctx.mailbox``, handles one message at a time, owns its state, and calls
+``task_status.started()`` once it is ready to serve, so its supervisor can
+start the next child only then. The context gives it everything else it may
+touch: its name, the registry (to reach others by name), the clock, a seeded
+random generator and a logger bound to its name.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Protocol, TypeAlias, final
+
+import structlog
+
+from ._clock import Clock
+from ._mailbox import MailboxReader, Policy
+from ._registry import ActorRef, Registry, Subscription
+
+__all__ = ["Actor", "ActorContext", "TaskStatus"]
+
+
+class TaskStatus(Protocol):
+    """The readiness callback handed to an actor (trio's ``task_status``)."""
+
+    def started(self, value: Any = None) -> None: ...
+
+
+@final
+class ActorContext:
+    """One incarnation's view of the system."""
+
+    __slots__ = (
+        "_mailbox_reader",
+        "clock",
+        "incarnation",
+        "log",
+        "name",
+        "registry",
+        "rng",
+        "supervisor",
+    )
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        supervisor: str,
+        incarnation: int,
+        mailbox: MailboxReader,
+        registry: Registry,
+        clock: Clock,
+        rng: random.Random,
+        log: structlog.typing.FilteringBoundLogger,
+    ) -> None:
+        self.name = name
+        self.supervisor = supervisor
+        self.incarnation = incarnation
+        self._mailbox_reader = mailbox
+        self.registry = registry
+        self.clock = clock
+        self.rng = rng
+        self.log = log
+
+    @property
+    def mailbox(self) -> MailboxReader:
+        return self._mailbox_reader
+
+    def ref(self, name: str) -> ActorRef[Any]:
+        return self.registry.ref(name)
+
+    def subscribe(
+        self,
+        message_type: type,
+        policy: Policy = Policy.BLOCK,
+        *,
+        capacity: int = 1024,
+        key: Callable[[Any], Hashable] | None = None,
+    ) -> Subscription:
+        """Subscribe this actor's mailbox; it outlives the incarnation (idempotent)."""
+        mailbox = self.registry.entry(self.name).mailbox
+        assert mailbox is not None
+        return self.registry.subscribe(mailbox, message_type, policy, capacity=capacity, key=key)
+
+    async def publish(self, message: object) -> None:
+        await self.registry.publish(message)
+
+    def publish_nowait(self, message: object) -> int:
+        return self.registry.publish_nowait(message)
+
+
+Actor: TypeAlias = Callable[[ActorContext, TaskStatus], Awaitable[None]]
