@@ -263,6 +263,7 @@ class _Supervisor:
             return child.ready.error
         child.started_at = trio.current_time()
         entry.status = ActorStatus.RUNNING
+        log.info("actor started", child=child.name, incarnation=entry.incarnation)
         self._publish(
             ActorStarted(
                 actor=child.name,

@@ -1,0 +1,154 @@
+"""``tradeloop``: the command line.
+
+``run`` starts the daemon; ``config show`` prints the effective config. A bad
+config file (missing, not TOML, wrong type, unknown key) exits 2 with the
+file, the key path and the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+import structlog
+import tomli_w
+import trio
+
+from runtime import configure_logging, load_config, serve_tree, to_toml_data
+from runtime.errors import ConfigError, SupervisorGaveUp
+
+from ._app import build_tree
+from ._config import Config
+
+__all__ = ["main"]
+
+log = structlog.get_logger("tradeloop")
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_FORCED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    command = getattr(args, "command_fn", None)
+    if command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    code: int = command(args)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tradeloop", description="A trading daemon built as a tree of supervised actors."
+    )
+    commands = parser.add_subparsers(title="commands")
+
+    run = commands.add_parser("run", help="run the daemon until SIGINT/SIGTERM")
+    _add_config_options(run)
+    run.set_defaults(command_fn=_cmd_run)
+
+    config = commands.add_parser("config", help="inspect the configuration")
+    config_commands = config.add_subparsers(title="config commands")
+    show = config_commands.add_parser("show", help="print the effective config as TOML")
+    _add_config_options(show)
+    show.set_defaults(command_fn=_cmd_config_show)
+    return parser
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML config file (default: embedded)")
+    parser.add_argument("--data-dir", type=Path, help="data directory (default: ./var)")
+    parser.add_argument("--seed", type=int, help="seed of every random generator")
+
+
+def _effective_config(args: argparse.Namespace) -> Config:
+    config = Config() if args.config is None else load_config(args.config, Config)
+    runtime = config.runtime
+    if args.data_dir is not None:
+        runtime = msgspec.structs.replace(runtime, data_dir=str(args.data_dir))
+    if args.seed is not None:
+        runtime = msgspec.structs.replace(runtime, seed=args.seed)
+    return msgspec.structs.replace(config, runtime=runtime)
+
+
+def _cmd_config_show(args: argparse.Namespace) -> int:
+    try:
+        config = _effective_config(args)
+    except ConfigError as exc:
+        print(f"tradeloop: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(tomli_w.dumps(to_toml_data(config)))
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    try:
+        config = _effective_config(args)
+    except ConfigError as exc:
+        print(f"tradeloop: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(config.runtime.log_level)
+    data_dir = Path(config.runtime.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    code = EXIT_OK
+    try:
+        trio.run(_run_daemon, config, data_dir)
+    except* SupervisorGaveUp as group:
+        log.error("daemon stopped: the root supervisor gave up", error=str(group.exceptions[0]))
+        code = EXIT_FAILED
+    return code
+
+
+async def _run_daemon(config: Config, data_dir: Path) -> None:
+    spec = build_tree(config)
+    async with trio.open_nursery() as outer:
+        app = trio.CancelScope()
+        outer.start_soon(_watch_signals, app, config.runtime.shutdown_grace)
+        try:
+            with app:
+                log.info(
+                    "daemon starting",
+                    data_dir=str(data_dir),
+                    seed=config.runtime.seed,
+                    pid=os.getpid(),
+                )
+                await serve_tree(spec, seed=config.runtime.seed, task_status=_Announce())
+            log.info("daemon stopped")
+        finally:
+            outer.cancel_scope.cancel(reason="daemon stopped")
+
+
+class _Announce:
+    """Logs readiness once the whole tree has started."""
+
+    def started(self, value: object = None) -> None:
+        log.info("daemon ready")
+
+
+async def _watch_signals(app: trio.CancelScope, grace: float) -> None:
+    """First SIGINT/SIGTERM: graceful stop within ``grace``; a second: exit at once."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for signum in signals:
+            name = signal.Signals(signum).name
+            log.info("signal received; stopping", signal=name, grace_seconds=grace)
+            app.cancel(reason=f"{name} received")
+            break
+        with trio.move_on_after(grace):
+            async for signum in signals:
+                log.warning("second signal; forcing exit", signal=signal.Signals(signum).name)
+                os._exit(EXIT_FORCED)
+        log.error("shutdown exceeded its grace period; forcing exit", grace_seconds=grace)
+        os._exit(EXIT_FAILED)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
