@@ -76,6 +76,7 @@ __all__ = [
     "SupervisorGaveUpEvent",
     "SupervisorSpec",
     "System",
+    "TaskStatus",
     "Tree",
     "configure_logging",
     "decode_config",

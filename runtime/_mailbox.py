@@ -327,6 +327,10 @@ class Mailbox:
         self._senders.unpark_all()
         self._receivers.unpark_all()
 
+    def reopen(self) -> None:
+        """Take messages again: the actor is started anew (its supervisor restarted)."""
+        self._closed = False
+
     @property
     def closed(self) -> bool:
         return self._closed

@@ -24,6 +24,18 @@ Restart rules (Erlang/OTP, adapted to a trading daemon):
   child starts, so a child never starts before the ones it depends on.
 * A finished child (temporary, or transient after a normal exit) is not
   restarted in later group restarts either.
+
+Two trio-specific choices:
+
+* Each child runs in a **shielded** cancel scope that only its supervisor
+  cancels. When the supervisor itself is cancelled (a parent's restart, the
+  daemon's SIGTERM) its children are therefore stopped one at a time in
+  reverse start order, never all at once in whatever order the scheduler
+  picks: the journal outlives everything that writes to it.
+* A backoff delay is waited out by a timer task, not by the supervisor's own
+  loop, so one broker session waiting 30 s to reconnect never delays the
+  restart of its siblings. A delayed group is marked pending; a later group
+  restart that covers it takes it over, so dependency order still holds.
 """
 
 from __future__ import annotations
@@ -65,6 +77,17 @@ _NORMAL: Final = _Normal()
 Outcome = BaseException | _Normal
 
 
+@final
+class _RestartDue:
+    """A timer's note that the pending group with ``token`` may start now."""
+
+    __slots__ = ("members", "token")
+
+    def __init__(self, members: list[_Child], token: int) -> None:
+        self.members = members
+        self.token = token
+
+
 class _GiveUp(Exception):
     def __init__(self, last_error: str) -> None:
         self.last_error = last_error
@@ -103,6 +126,7 @@ class _Child:
         "entry",
         "finished",
         "index",
+        "pending",
         "ready",
         "scope",
         "spec",
@@ -121,10 +145,16 @@ class _Child:
         self.finished = False
         self.started_at = 0.0
         self.attempt = 0
+        self.pending = 0  # token of the delayed restart this child waits for, 0 if none
 
     @property
     def running(self) -> bool:
         return self.done is not None and not self.done.is_set() and not self.stopping
+
+    @property
+    def alive(self) -> bool:
+        """Running, or due to run again after a backoff: part of any group restart."""
+        return self.running or self.pending != 0
 
     @property
     def name(self) -> str:
@@ -150,10 +180,11 @@ class _Supervisor:
         ]
         self.restart_times: deque[float] = deque()
         self.rng = system.rng(spec.name, "backoff")
-        self.exits_send, self.exits = trio.open_memory_channel[tuple[_Child, int, Outcome]](
-            math.inf
-        )
+        self.events_send, self.events = trio.open_memory_channel[
+            tuple[_Child, int, Outcome] | _RestartDue
+        ](math.inf)
         self.nursery: trio.Nursery | None = None
+        self.tokens = 0
 
     # -- the main loop ---------------------------------------------------------
 
@@ -165,7 +196,11 @@ class _Supervisor:
                 for child in self.children:
                     await self._bring_up(child)
                 task_status.started()
-                async for child, incarnation, outcome in self.exits:
+                async for event in self.events:
+                    if isinstance(event, _RestartDue):
+                        await self._restart_due(event)
+                        continue
+                    child, incarnation, outcome = event
                     if incarnation == child.entry.incarnation and not child.stopping:
                         await self._handle_exit(child, outcome)
             except _GiveUp as exc:
@@ -214,19 +249,54 @@ class _Supervisor:
         for member in group:
             if member is not child and member.spec.restart is Restart.TEMPORARY:
                 self._finish(member)
+        members = [m for m in group if not m.finished]
         self._announce_restart(child, _describe(outcome), delay)
-        for member in group:
-            if member is not child and not member.finished:
+        for member in members:
+            if member is not child:
                 self._announce_restart(member, f"group restart after {child.name} failed", delay)
+        await self._restart(members, delay)
+
+    async def _restart(self, members: list[_Child], delay: float) -> None:
+        """Start ``members`` in order now, or after ``delay`` without blocking the loop."""
+        if delay <= 0:
+            await self._bring_up_group(members)
+            return
+        assert self.nursery is not None
+        self.tokens += 1
+        for member in members:
+            member.pending = self.tokens
+        self.nursery.start_soon(self._timer, _RestartDue(members, self.tokens), delay)
+
+    async def _timer(self, due: _RestartDue, delay: float) -> None:
         await trio.sleep(delay)
-        for member in group:
-            if not member.finished:
-                await self._bring_up(member)
+        self.events_send.send_nowait(due)
+
+    async def _restart_due(self, due: _RestartDue) -> None:
+        # members taken over by a later group restart carry its token instead
+        members = [m for m in due.members if m.pending == due.token and not m.finished]
+        for member in members:
+            member.pending = 0
+        await self._bring_up_group(members)
+
+    async def _bring_up_group(self, members: list[_Child]) -> None:
+        """Start ``members`` in order; a failed start delays it and those after it."""
+        for i, member in enumerate(members):
+            error = await self._start(member)
+            if error is None:
+                continue
+            self._report_exit(member, error)
+            if self._finish_if_done(member, error):
+                continue
+            delay = self._count_restart(member, error)
+            rest = [m for m in members[i:] if not m.finished]
+            self._announce_restart(member, _describe(error), delay)
+            await self._restart(rest, delay)
+            return
 
     # -- starting -------------------------------------------------------------------
 
     async def _bring_up(self, child: _Child) -> None:
-        """Start ``child``, retrying a failed start under the restart rules."""
+        """First start of ``child``: retried in place, so later children wait for it."""
         while True:
             error = await self._start(child)
             if error is None:
@@ -244,7 +314,8 @@ class _Supervisor:
         entry = child.entry
         entry.incarnation += 1
         entry.status = ActorStatus.STARTING
-        child.scope = trio.CancelScope()
+        child.pending = 0
+        child.scope = trio.CancelScope(shield=True)  # only this supervisor stops it
         child.done = trio.Event()
         child.ready = _Ready()
         child.stopping = False
@@ -309,11 +380,13 @@ class _Supervisor:
                 else RuntimeError(f"{child.name} returned before it was ready")
             )
             return
-        self.exits_send.send_nowait((child, incarnation, outcome))
+        self.events_send.send_nowait((child, incarnation, outcome))
 
     def _context(self, child: _Child, spec: ChildSpec, incarnation: int) -> ActorContext:
         mailbox = child.entry.mailbox
         assert isinstance(mailbox, Mailbox)
+        if mailbox.closed:
+            mailbox.reopen()  # a retired child started again by a restart of this supervisor
         return ActorContext(
             name=spec.name,
             supervisor=self.spec.name,
@@ -362,6 +435,7 @@ class _Supervisor:
 
     async def _stop_all(self, reason: str) -> None:
         for child in reversed(self.children):
+            child.pending = 0
             await self._stop(child, reason)
 
     # -- policy ----------------------------------------------------------------------------
@@ -371,8 +445,8 @@ class _Supervisor:
         if strategy is Strategy.ONE_FOR_ONE:
             return [failed]
         if strategy is Strategy.ONE_FOR_ALL:
-            return [c for c in self.children if c is failed or c.running]
-        return [failed] + [c for c in self.children[failed.index + 1 :] if c.running]
+            return [c for c in self.children if c is failed or c.alive]
+        return [failed] + [c for c in self.children[failed.index + 1 :] if c.alive]
 
     def _finish_if_done(self, child: _Child, outcome: Outcome) -> bool:
         """Retire a child that is not to be restarted; True if it was retired."""
@@ -385,6 +459,7 @@ class _Supervisor:
 
     def _finish(self, child: _Child) -> None:
         child.finished = True
+        child.pending = 0
         child.entry.status = ActorStatus.STOPPED
         self.system.close_subtree(child.spec)
 

@@ -53,12 +53,17 @@ class System:
             )
 
     def close_subtree(self, spec: ChildSpec | SupervisorSpec) -> None:
-        """Close the mailboxes of an actor (or subtree) that will never run again."""
+        """Close the mailboxes of an actor (or subtree) that is not to run again.
+
+        Senders then fail fast instead of waiting on a mailbox nobody reads.
+        Subscriptions stay (publishers skip closed mailboxes), so that if a
+        restart of the enclosing supervisor starts the actor again, its
+        mailbox is simply reopened with everything it had subscribed to.
+        """
         if isinstance(spec, SupervisorSpec):
             for child in spec.children:
                 self.close_subtree(child)
             return
         mailbox = self.registry.entry(spec.name).mailbox
         if mailbox is not None:
-            self.registry.unsubscribe_all(mailbox)
             mailbox.close()

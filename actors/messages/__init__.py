@@ -64,4 +64,5 @@ __all__ = [
     "SubmitManualOrder",
     "TimeInForce",
     "Trade",
+    "make_client_order_id",
 ]
