@@ -5,6 +5,7 @@ msgspec Struct (see :class:`runtime.Message`), so any of them can be
 journaled or sent to a monitoring client and decoded back exactly.
 """
 
+from ._calendar import SessionCalendar as SessionCalendar
 from ._enums import AlertSeverity as AlertSeverity
 from ._enums import InstrumentKind as InstrumentKind
 from ._enums import OrderStatus as OrderStatus
@@ -58,6 +59,7 @@ __all__ = [
     "Rebalance",
     "ResetBreaker",
     "ResumeStrategy",
+    "SessionCalendar",
     "Side",
     "Signal",
     "SignalAction",
