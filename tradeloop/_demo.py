@@ -28,6 +28,7 @@ class Count(Message, frozen=True, tag="count"):
 
 def heartbeat(interval: float) -> Actor:
     async def run(ctx: ActorContext, task_status: TaskStatus) -> None:
+        ctx.log.info("publishing heartbeats", interval=interval)
         task_status.started()
         seq = 0
         while True:
