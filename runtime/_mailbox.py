@@ -351,6 +351,9 @@ class Mailbox:
         )
 
 
+_SPECIAL: Final = frozenset({_Cell, Request})  # queue items that need more than a pop
+
+
 @final
 class MailboxReader:
     """One incarnation's receiving end of a mailbox.
@@ -407,10 +410,19 @@ class MailboxReader:
     async def receive(self) -> Any:
         """The next message, waiting for one; yields every ``batch`` receives."""
         mailbox = self._mailbox
+        queue = mailbox._queue
         while True:
             if self._revoked or mailbox._closed:
                 raise MailboxClosed(f"mailbox {mailbox.name!r} reader was revoked")
-            value = self._pop()
+            if queue and type(queue[0]) not in _SPECIAL:
+                # the common case, inlined: a plain message on the block lane
+                value = queue.popleft()
+                mailbox._block_depth -= 1
+                if mailbox._senders:
+                    mailbox._senders.unpark()
+                mailbox.delivered += 1
+            else:
+                value = self._pop()
             if value is not _DROPPED:
                 mailbox._recv_since_yield += 1
                 if mailbox._recv_since_yield >= mailbox.batch:
