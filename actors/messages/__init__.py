@@ -28,6 +28,7 @@ from ._operations import Rebalance as Rebalance
 from ._operations import ResetBreaker as ResetBreaker
 from ._operations import ResumeStrategy as ResumeStrategy
 from ._operations import SubmitManualOrder as SubmitManualOrder
+from ._orders import ExternalAlert as ExternalAlert
 from ._orders import Fill as Fill
 from ._orders import Order as Order
 from ._orders import OrderUpdate as OrderUpdate
@@ -42,6 +43,7 @@ __all__ = [
     "Bar",
     "CancelAll",
     "CancelOrder",
+    "ExternalAlert",
     "Fill",
     "FlattenAccount",
     "Instrument",

@@ -8,7 +8,7 @@ from runtime import Message
 
 from ._enums import OrderStatus, OrderType, Side, SignalAction, TimeInForce
 
-__all__ = ["Fill", "Order", "OrderUpdate", "Signal", "make_client_order_id"]
+__all__ = ["ExternalAlert", "Fill", "Order", "OrderUpdate", "Signal", "make_client_order_id"]
 
 
 def make_client_order_id(account: str, sequence: int) -> str:
@@ -38,6 +38,26 @@ class Signal(Message, frozen=True, tag="signal"):
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
     reason: str = ""
+
+
+class ExternalAlert(Message, frozen=True, tag="external_alert"):
+    """A trading alert from outside (a TradingView webhook), already validated.
+
+    It is addressed to the alert-driven strategy named ``strategy``, which
+    turns it into a :class:`Signal`; like every signal it then goes through
+    risk. ``alert_id`` is the de-duplication key the ingress used.
+    """
+
+    alert_id: str
+    source: str
+    strategy: str
+    symbol: str
+    action: SignalAction
+    ts: float
+    quantity: Decimal | None = None
+    order_type: OrderType = OrderType.MARKET
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
 
 
 class Order(Message, frozen=True, tag="order"):
