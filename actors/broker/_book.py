@@ -1,0 +1,225 @@
+"""The broker session's order book: every order of one account and what is known of it.
+
+Venues report an order's life out of order, twice, or not at all (a lost
+acknowledgement); the book makes sense of it with two rules:
+
+* **An order only moves forward.** Each status has a rank; an update with a
+  lower rank than what is known is stale and ignored. A terminal status
+  (filled, canceled, rejected, expired) is final. ``unknown`` ranks with
+  ``pending_submit``: anything the venue says about the order resolves it.
+* **Fills are the truth about quantity.** Executions are de-duplicated by
+  execution id and the filled quantity and average price are computed from
+  them, so a duplicated fill is never booked twice and a fill that arrives
+  after a cancel acknowledgement (the race every venue has) is still booked.
+
+The book is pure and synchronous; the session actor journals before it
+applies, and publishes what the book says changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Final, final
+
+import msgspec
+
+from actors.messages import Fill, Order, OrderStatus, OrderUpdate
+
+__all__ = ["BookSnapshot", "OrderBook", "TrackedOrder"]
+
+_RANK: Final = {
+    OrderStatus.PENDING_SUBMIT: 0,
+    OrderStatus.UNKNOWN: 0,
+    OrderStatus.SUBMITTED: 1,
+    OrderStatus.ACCEPTED: 2,
+    OrderStatus.PARTIALLY_FILLED: 3,
+    OrderStatus.FILLED: 4,
+    OrderStatus.CANCELED: 4,
+    OrderStatus.REJECTED: 4,
+    OrderStatus.EXPIRED: 4,
+}
+ZERO: Final = Decimal(0)
+
+
+class TrackedOrder(msgspec.Struct, kw_only=True):
+    """One order as the session knows it (mutable: owned by the book)."""
+
+    order: Order
+    status: OrderStatus
+    filled: Decimal = ZERO
+    filled_value: Decimal = ZERO  # Σ price × quantity of its executions
+    venue_order_id: str | None = None
+    reason: str = ""
+    updated: float = 0.0
+    adopted: bool = False  # found at the venue, not placed by this session
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.order.quantity - self.filled
+
+    @property
+    def average_price(self) -> Decimal | None:
+        return self.filled_value / self.filled if self.filled else None
+
+    def view(self) -> OrderUpdate:
+        order = self.order
+        return OrderUpdate(
+            client_order_id=order.client_order_id,
+            account=order.account,
+            symbol=order.symbol,
+            side=order.side,
+            status=self.status,
+            quantity=order.quantity,
+            filled_quantity=self.filled,
+            ts=self.updated,
+            venue_order_id=self.venue_order_id,
+            average_price=self.average_price,
+            reason=self.reason,
+            strategy=order.strategy,
+        )
+
+
+class BookSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """What a session needs to resume: orders still open and recent executions."""
+
+    orders: tuple[TrackedOrder, ...]
+    executions: tuple[str, ...]
+    last_execution_id: str | None
+
+
+@final
+class OrderBook:
+    """Orders by client order id, with executions de-duplicated by id.
+
+    ``execution_memory`` bounds how many execution ids are remembered for
+    de-duplication (the oldest are forgotten first); a venue re-sending an
+    execution older than that many fills is not a failure mode we defend.
+    """
+
+    def __init__(self, execution_memory: int = 100_000) -> None:
+        self._orders: dict[str, TrackedOrder] = {}
+        self._executions: dict[str, None] = {}  # insertion-ordered set
+        self._memory = execution_memory
+        self.last_execution_id: str | None = None
+
+    # -- reading ----------------------------------------------------------------
+
+    def __contains__(self, client_order_id: object) -> bool:
+        return client_order_id in self._orders
+
+    def get(self, client_order_id: str) -> TrackedOrder | None:
+        return self._orders.get(client_order_id)
+
+    def __iter__(self) -> Iterator[TrackedOrder]:
+        return iter(self._orders.values())
+
+    def open_orders(self, symbol: str | None = None) -> list[TrackedOrder]:
+        return [
+            t
+            for t in self._orders.values()
+            if t.status.is_open and (symbol is None or t.order.symbol == symbol)
+        ]
+
+    def unresolved(self) -> list[TrackedOrder]:
+        """Orders whose submission outcome is not known (never sent, or timed out)."""
+        return [
+            t
+            for t in self._orders.values()
+            if t.status in (OrderStatus.UNKNOWN, OrderStatus.PENDING_SUBMIT)
+        ]
+
+    def has_execution(self, execution_id: str) -> bool:
+        return execution_id in self._executions
+
+    # -- changing -------------------------------------------------------------------
+
+    def add(self, order: Order, ts: float, *, adopted: bool = False) -> TrackedOrder:
+        """Track a new order as pending submission (or as adopted from the venue)."""
+        if order.client_order_id in self._orders:
+            raise ValueError(f"order {order.client_order_id!r} is already in the book")
+        tracked = TrackedOrder(
+            order=order, status=OrderStatus.PENDING_SUBMIT, updated=ts, adopted=adopted
+        )
+        self._orders[order.client_order_id] = tracked
+        return tracked
+
+    def mark(self, client_order_id: str, status: OrderStatus, ts: float, reason: str = "") -> bool:
+        """Set a status the session decided itself (unknown, rejected locally, ...)."""
+        tracked = self._orders[client_order_id]
+        if tracked.status.is_terminal or tracked.status is status:
+            return False
+        tracked.status = status
+        tracked.reason = reason
+        tracked.updated = ts
+        return True
+
+    def apply_update(self, update: OrderUpdate) -> bool:
+        """Apply a venue's report; False when it was stale, a repeat, or unknown."""
+        tracked = self._orders.get(update.client_order_id)
+        if tracked is None:
+            return False
+        changed = False
+        if update.venue_order_id and tracked.venue_order_id != update.venue_order_id:
+            tracked.venue_order_id = update.venue_order_id
+            changed = True
+        current = tracked.status
+        if not current.is_terminal and _RANK[update.status] > _RANK[current]:
+            tracked.status = update.status
+            tracked.reason = update.reason
+            changed = True
+        if changed:
+            tracked.updated = max(tracked.updated, update.ts)
+        return changed
+
+    def apply_fill(self, fill: Fill) -> bool:
+        """Book an execution once; False for a duplicate.
+
+        A fill for an order the book does not know is still new (it is real
+        money on the account); the caller adopts the order.
+        """
+        if fill.execution_id in self._executions:
+            return False
+        self._executions[fill.execution_id] = None
+        if len(self._executions) > self._memory:
+            del self._executions[next(iter(self._executions))]
+        self.last_execution_id = fill.execution_id
+        tracked = self._orders.get(fill.client_order_id)
+        if tracked is not None:
+            tracked.filled += fill.quantity
+            tracked.filled_value += fill.quantity * fill.price
+            tracked.updated = max(tracked.updated, fill.ts)
+            if tracked.filled >= tracked.order.quantity:
+                if not tracked.status.is_terminal:
+                    tracked.status = OrderStatus.FILLED
+            elif _RANK[tracked.status] < _RANK[OrderStatus.PARTIALLY_FILLED]:
+                tracked.status = OrderStatus.PARTIALLY_FILLED
+        return True
+
+    def forget_closed(self, keep: int) -> None:
+        """Drop the oldest terminal orders beyond ``keep`` (memory stays bounded)."""
+        closed = [cid for cid, t in self._orders.items() if t.status.is_terminal]
+        for cid in closed[: max(0, len(closed) - keep)]:
+            del self._orders[cid]
+
+    # -- snapshot ----------------------------------------------------------------------
+
+    def snapshot(self) -> BookSnapshot:
+        return BookSnapshot(
+            orders=tuple(msgspec.structs.replace(t) for t in self._orders.values()),
+            executions=tuple(self._executions),
+            last_execution_id=self.last_execution_id,
+        )
+
+    @classmethod
+    def restore(cls, snapshot: BookSnapshot, execution_memory: int = 100_000) -> OrderBook:
+        book = cls(execution_memory)
+        for tracked in snapshot.orders:
+            book._orders[tracked.order.client_order_id] = msgspec.structs.replace(tracked)
+        book._executions = dict.fromkeys(snapshot.executions)
+        book.last_execution_id = snapshot.last_execution_id
+        return book
+
+    def extend_executions(self, execution_ids: Iterable[str]) -> None:
+        for execution_id in execution_ids:
+            self._executions[execution_id] = None
