@@ -6,6 +6,17 @@ journaled or sent to a monitoring client and decoded back exactly.
 """
 
 from ._calendar import SessionCalendar as SessionCalendar
+from ._decisions import BreakerState as BreakerState
+from ._decisions import BreakerStatus as BreakerStatus
+from ._decisions import BreakerUpdate as BreakerUpdate
+from ._decisions import BreakerView as BreakerView
+from ._decisions import GetBreakers as GetBreakers
+from ._decisions import GetStrategies as GetStrategies
+from ._decisions import RiskRejected as RiskRejected
+from ._decisions import StrategiesStatus as StrategiesStatus
+from ._decisions import StrategyView as StrategyView
+from ._decisions import TradingState as TradingState
+from ._decisions import TradingStateChanged as TradingStateChanged
 from ._enums import AlertSeverity as AlertSeverity
 from ._enums import InstrumentKind as InstrumentKind
 from ._enums import OrderStatus as OrderStatus
@@ -36,37 +47,56 @@ from ._orders import Signal as Signal
 from ._orders import make_client_order_id as make_client_order_id
 from ._portfolio import PortfolioUpdate as PortfolioUpdate
 from ._portfolio import PositionUpdate as PositionUpdate
+from ._queries import GetOpenOrders as GetOpenOrders
+from ._queries import GetPortfolio as GetPortfolio
+from ._queries import OpenOrders as OpenOrders
+from ._queries import PortfolioSnapshot as PortfolioSnapshot
 
 __all__ = [
     "Alert",
     "AlertSeverity",
     "Bar",
+    "BreakerState",
+    "BreakerStatus",
+    "BreakerUpdate",
+    "BreakerView",
     "CancelAll",
     "CancelOrder",
     "ExternalAlert",
     "Fill",
     "FlattenAccount",
+    "GetBreakers",
+    "GetOpenOrders",
+    "GetPortfolio",
+    "GetStrategies",
     "Instrument",
     "InstrumentKind",
     "MarketStale",
+    "OpenOrders",
     "OperatorCommand",
     "Order",
     "OrderStatus",
     "OrderType",
     "OrderUpdate",
     "PauseStrategy",
+    "PortfolioSnapshot",
     "PortfolioUpdate",
     "PositionUpdate",
     "Quote",
     "Rebalance",
     "ResetBreaker",
     "ResumeStrategy",
+    "RiskRejected",
     "SessionCalendar",
     "Side",
     "Signal",
     "SignalAction",
+    "StrategiesStatus",
+    "StrategyView",
     "SubmitManualOrder",
     "TimeInForce",
     "Trade",
+    "TradingState",
+    "TradingStateChanged",
     "make_client_order_id",
 ]
