@@ -8,5 +8,21 @@ start, and books each execution exactly once.
 from ._book import BookSnapshot as BookSnapshot
 from ._book import OrderBook as OrderBook
 from ._book import TrackedOrder as TrackedOrder
+from ._config import SessionConfig as SessionConfig
+from ._history import SessionMemory as SessionMemory
+from ._history import replay_history as replay_history
+from ._session import SessionJournal as SessionJournal
+from ._session import broker_session as broker_session
+from ._session import session_name as session_name
 
-__all__ = ["BookSnapshot", "OrderBook", "TrackedOrder"]
+__all__ = [
+    "BookSnapshot",
+    "OrderBook",
+    "SessionConfig",
+    "SessionJournal",
+    "SessionMemory",
+    "TrackedOrder",
+    "broker_session",
+    "replay_history",
+    "session_name",
+]

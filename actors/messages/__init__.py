@@ -5,6 +5,11 @@ msgspec Struct (see :class:`runtime.Message`), so any of them can be
 journaled or sent to a monitoring client and decoded back exactly.
 """
 
+from ._broker import AccountStatus as AccountStatus
+from ._broker import BrokerRequestFailed as BrokerRequestFailed
+from ._broker import GetAccount as GetAccount
+from ._broker import PositionDifference as PositionDifference
+from ._broker import ReconciliationReport as ReconciliationReport
 from ._calendar import SessionCalendar as SessionCalendar
 from ._decisions import BreakerState as BreakerState
 from ._decisions import BreakerStatus as BreakerStatus
@@ -53,6 +58,7 @@ from ._queries import OpenOrders as OpenOrders
 from ._queries import PortfolioSnapshot as PortfolioSnapshot
 
 __all__ = [
+    "AccountStatus",
     "Alert",
     "AlertSeverity",
     "Bar",
@@ -60,11 +66,13 @@ __all__ = [
     "BreakerStatus",
     "BreakerUpdate",
     "BreakerView",
+    "BrokerRequestFailed",
     "CancelAll",
     "CancelOrder",
     "ExternalAlert",
     "Fill",
     "FlattenAccount",
+    "GetAccount",
     "GetBreakers",
     "GetOpenOrders",
     "GetPortfolio",
@@ -81,9 +89,11 @@ __all__ = [
     "PauseStrategy",
     "PortfolioSnapshot",
     "PortfolioUpdate",
+    "PositionDifference",
     "PositionUpdate",
     "Quote",
     "Rebalance",
+    "ReconciliationReport",
     "ResetBreaker",
     "ResumeStrategy",
     "RiskRejected",

@@ -1,0 +1,138 @@
+"""Reconciliation: make the session's memory agree with the venue before trading.
+
+It runs on every start of a session, so after every reconnect (a lost venue
+crashes the session; its restart reconciles). The update stream is already
+open, so nothing that happens meanwhile is missed: the stream's events are
+handled afterwards and de-duplicated by the book. In order:
+
+1. Orders whose outcome is not known (journaled but never answered, or
+   ``unknown`` after a timeout) are asked for by client order id; one the
+   venue has no record of is rejected, never resent.
+2. The venue's open orders: known ones are updated; unknown ones are adopted
+   and reported.
+3. Orders we think are open but the venue does not list are asked for, to
+   learn how they ended.
+4. Executions since the last pass's cursor are booked once each.
+5. Positions are compared with what the journaled fills add up to;
+   differences are published as alerts.
+
+The report is journaled and published; new submissions wait until it ends.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING
+
+from actors.messages import AlertSeverity, OrderStatus, PositionDifference, ReconciliationReport
+from adapters.broker import OrderNotFound
+
+if TYPE_CHECKING:
+    from ._session import _Session
+
+__all__ = ["reconcile"]
+
+
+async def reconcile(session: _Session) -> ReconciliationReport:
+    client = session.client
+    book = session.book
+    resolved: list[str] = []
+    adopted: list[str] = []
+
+    for tracked in book.unresolved():
+        cid = tracked.order.client_order_id
+        try:
+            update = await session.request(partial(client.get_order, cid))
+        except OrderNotFound:
+            await session.set_status(
+                tracked, OrderStatus.REJECTED, "not at the venue after a restart; never resent"
+            )
+        else:
+            await session.on_update(update)
+        resolved.append(cid)
+
+    venue_open = await session.request(client.open_orders)
+    listed = set()
+    for update in venue_open:
+        listed.add(update.client_order_id)
+        if update.client_order_id in book:
+            await session.on_update(update)
+        else:
+            await session.adopt(update, "found working at the venue during reconciliation")
+            adopted.append(update.client_order_id)
+
+    for tracked in book.open_orders():
+        cid = tracked.order.client_order_id
+        if cid in listed:
+            continue
+        try:
+            update = await session.request(partial(client.get_order, cid))
+        except OrderNotFound:
+            await session.set_status(
+                tracked, OrderStatus.REJECTED, "the venue has no record of this order"
+            )
+        else:
+            await session.on_update(update)
+        resolved.append(cid)
+
+    missing: list[str] = []
+    fills = await session.request(lambda: client.fills(after=session.memory.fills_cursor))
+    for fill in fills:
+        if not book.has_execution(fill.execution_id):
+            missing.append(fill.execution_id)
+            await session.on_fill(fill)
+    cursor = fills[-1].execution_id if fills else session.memory.fills_cursor
+
+    positions = await session.request(client.positions)
+    account = await session.request(client.get_account)
+    session.venue_positions = {p.symbol: p.quantity for p in positions if p.quantity}
+    session.venue_cash = account.cash
+    ours = session.memory.positions
+    theirs = session.venue_positions
+    zero = Decimal(0)
+    differences = tuple(
+        PositionDifference(symbol=s, journal=ours.get(s, zero), venue=theirs.get(s, zero))
+        for s in sorted(set(ours) | set(theirs))
+        if ours.get(s, zero) != theirs.get(s, zero)
+    )
+    for difference in differences:
+        await session.alert(
+            AlertSeverity.CRITICAL,
+            f"position mismatch in {difference.symbol}: journal {difference.journal}, "
+            f"venue {difference.venue}",
+            symbol=difference.symbol,
+            journal=str(difference.journal),
+            venue=str(difference.venue),
+        )
+    for execution_id in missing:
+        await session.alert(
+            AlertSeverity.WARNING,
+            f"execution {execution_id} missed while disconnected; booked once",
+            execution_id=execution_id,
+        )
+
+    report = ReconciliationReport(
+        account=session.account,
+        ts=session.ctx.clock.time(),
+        ok=not (adopted or differences or missing),
+        resolved=tuple(resolved),
+        adopted=tuple(adopted),
+        missing_fills=tuple(missing),
+        differences=differences,
+        venue_cash=account.cash,
+        fills_cursor=cursor,
+    )
+    await session.journal.record([report])
+    session.memory.fills_cursor = cursor
+    session.memory.last_report = report
+    await session.ctx.publish(report)
+    session.ctx.log.info(
+        "reconciled",
+        ok=report.ok,
+        resolved=len(resolved),
+        adopted=len(adopted),
+        missing_fills=len(missing),
+        differences=len(differences),
+    )
+    return report

@@ -1,0 +1,552 @@
+"""The broker session actor: one account, one venue, no order sent twice, no fill lost.
+
+One task owns the state (the main loop reading the mailbox); venue requests
+run in tasks of their own and report back to the mailbox, tagged with the
+incarnation that sent them so a restarted session ignores a dead one's mail.
+The rules, in the order an order meets them:
+
+1. An order from risk gets the next client order id of the account's
+   journal-backed sequence, and its intent is journaled before anything is
+   sent. Intents older than ``max_order_age`` are refused, not sent late.
+2. Orders wait while the session is reconciling, and while an order in the
+   same symbol is ``unknown`` (at most ``max_hold`` seconds).
+3. A submission that times out is ``unknown``: the session asks the venue
+   for it by client order id until it learns the outcome; it never resends.
+   One the venue still does not know after ``resolve_grace`` never arrived
+   and is rejected.
+4. Every status change and every execution is journaled before it is
+   published; executions are booked once (by execution id).
+5. ``BrokerUnavailable`` or a lost update stream crashes the session: its
+   supervisor restarts it with backoff and the new incarnation reconciles
+   (see :mod:`._reconcile`) before it sends anything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
+from typing import Any, Protocol, final
+
+import msgspec
+import trio
+
+from actors.messages import (
+    AccountStatus,
+    Alert,
+    AlertSeverity,
+    BrokerRequestFailed,
+    CancelAll,
+    CancelOrder,
+    Fill,
+    FlattenAccount,
+    GetAccount,
+    GetOpenOrders,
+    OpenOrders,
+    Order,
+    OrderStatus,
+    OrderType,
+    OrderUpdate,
+    Side,
+    TimeInForce,
+    make_client_order_id,
+)
+from adapters.broker import (
+    BrokerClient,
+    BrokerError,
+    BrokerTimeout,
+    BrokerUnavailable,
+    OrderNotFound,
+    VenueEvent,
+)
+from runtime import Actor, ActorContext, Message, Request, TaskStatus
+
+from ._book import TrackedOrder
+from ._config import SessionConfig
+from ._history import SessionMemory, replay_history
+from ._reconcile import reconcile
+
+__all__ = ["SessionJournal", "broker_session", "session_name"]
+
+
+class SessionJournal(Protocol):
+    """The session's narrow view of the journal."""
+
+    async def record(self, records: Sequence[Message]) -> None:
+        """Make ``records`` durable (in order, atomically) before returning."""
+        ...
+
+    async def history(self) -> Sequence[object]:
+        """Every record so far, in order (the session keeps its own account's)."""
+        ...
+
+
+def session_name(account: str) -> str:
+    """The registry name of the session of ``account``."""
+    return f"broker-{account}"
+
+
+class _Mail:
+    """Mail a session's own tasks send it; ``incarnation`` filters a dead one's."""
+
+    __slots__ = ("incarnation",)
+
+    def __init__(self, incarnation: int) -> None:
+        self.incarnation = incarnation
+
+
+@final
+class _Event(_Mail):
+    __slots__ = ("event",)
+
+    def __init__(self, incarnation: int, event: VenueEvent) -> None:
+        super().__init__(incarnation)
+        self.event = event
+
+
+@final
+class _StreamLost(_Mail):
+    __slots__ = ("error",)
+
+    def __init__(self, incarnation: int, error: BaseException) -> None:
+        super().__init__(incarnation)
+        self.error = error
+
+
+@final
+class _Outcome(_Mail):
+    __slots__ = ("client_order_id", "error", "operation", "update")
+
+    def __init__(
+        self,
+        incarnation: int,
+        operation: str,
+        client_order_id: str,
+        update: OrderUpdate | None,
+        error: BrokerError | None,
+    ) -> None:
+        super().__init__(incarnation)
+        self.operation = operation
+        self.client_order_id = client_order_id
+        self.update = update
+        self.error = error
+
+
+@final
+class _Tick(_Mail):
+    __slots__ = ()
+
+
+def broker_session(
+    client: BrokerClient, journal: SessionJournal, config: SessionConfig | None = None
+) -> Actor:
+    """The actor of ``client.account``'s session (name it :func:`session_name`)."""
+
+    settings = config or SessionConfig()
+
+    async def run(ctx: ActorContext, task_status: TaskStatus) -> None:
+        memory = replay_history(client.account, await journal.history())
+        session = _Session(ctx, client, journal, settings, memory)
+        task_status.started()
+        async with trio.open_nursery() as nursery:
+            session.nursery = nursery
+            async with client.open_updates() as stream:
+                nursery.start_soon(session.pump, stream)
+                await reconcile(session)
+                nursery.start_soon(session.tick)
+                await session.serve()
+
+    return run
+
+
+@final
+class _Session:
+    def __init__(
+        self,
+        ctx: ActorContext,
+        client: BrokerClient,
+        journal: SessionJournal,
+        config: SessionConfig,
+        memory: SessionMemory,
+    ) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.account = client.account
+        self.journal = journal
+        self.config = config
+        self.memory = memory
+        self.book = memory.book
+        self.incarnation = ctx.incarnation
+        self.self_ref = ctx.ref(ctx.name)
+        self.nursery: trio.Nursery | None = None
+        self.ready = False
+        self.held: dict[str, deque[tuple[str, float]]] = defaultdict(deque)
+        self.unknown_since: dict[str, float] = {}
+        self.querying: set[str] = set()
+        self.venue_positions: dict[str, Decimal] = {}
+        self.venue_cash: Decimal | None = None
+
+    # -- tasks -------------------------------------------------------------------
+
+    async def pump(self, stream: Any) -> None:
+        """Forward the venue's update stream into the mailbox, in order."""
+        try:
+            async for event in stream:
+                await self.self_ref.tell(_Event(self.incarnation, event))
+        except BrokerUnavailable as error:
+            await self.self_ref.tell(_StreamLost(self.incarnation, error))
+            return
+        await self.self_ref.tell(
+            _StreamLost(self.incarnation, BrokerUnavailable("the venue closed the update stream"))
+        )
+
+    async def tick(self) -> None:
+        while True:
+            await self.ctx.clock.sleep(self.config.resolve_interval)
+            await self.self_ref.tell(_Tick(self.incarnation))
+
+    def spawn(self, fn: Callable[..., Awaitable[None]], *args: Any) -> None:
+        assert self.nursery is not None
+        self.nursery.start_soon(fn, *args)
+
+    async def request(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Run one venue call under the request timeout (a timeout is a BrokerTimeout)."""
+        try:
+            with trio.fail_after(self.config.request_timeout):
+                return await call()
+        except BrokerTimeout:
+            raise
+        except trio.TooSlowError:
+            raise BrokerTimeout(f"no answer within {self.config.request_timeout:g}s") from None
+
+    async def _call(
+        self, operation: str, client_order_id: str, call: Callable[[], Awaitable[OrderUpdate]]
+    ) -> None:
+        try:
+            update: OrderUpdate | None = await self.request(call)
+            error: BrokerError | None = None
+        except BrokerError as exc:
+            update, error = None, exc
+        await self.self_ref.tell(
+            _Outcome(self.incarnation, operation, client_order_id, update, error)
+        )
+
+    # -- the main loop -------------------------------------------------------------
+
+    async def serve(self) -> None:
+        self.ready = True
+        for symbol in list(self.held):
+            self.release(symbol)
+        async for message in self.ctx.mailbox:
+            if isinstance(message, _Mail):
+                if message.incarnation == self.incarnation:
+                    await self.on_mail(message)
+            elif isinstance(message, Request):
+                await self.on_request(message)
+            else:
+                await self.on_message(message)
+
+    async def on_mail(self, mail: _Mail) -> None:
+        if isinstance(mail, _Event):
+            await self.on_venue_event(mail.event)
+        elif isinstance(mail, _Outcome):
+            await self.on_outcome(mail)
+        elif isinstance(mail, _Tick):
+            await self.on_tick()
+        elif isinstance(mail, _StreamLost):
+            raise mail.error
+
+    async def on_message(self, message: object) -> None:
+        if isinstance(message, Order):
+            await self.on_order(message)
+        elif isinstance(message, CancelOrder):
+            self.cancel(message.client_order_id)
+        elif isinstance(message, CancelAll):
+            self.cancel_all(message.symbol)
+        elif isinstance(message, FlattenAccount):
+            await self.flatten()
+        else:
+            self.ctx.log.warning("unexpected message", message_type=type(message).__name__)
+
+    async def on_request(self, request: Request[Any]) -> None:
+        message = request.message
+        if isinstance(message, GetOpenOrders):
+            request.reply(OpenOrders(orders=tuple(t.view() for t in self.book.open_orders())))
+        elif isinstance(message, GetAccount):
+            request.reply(self.status())
+        elif isinstance(message, CancelOrder | CancelAll | FlattenAccount | Order):
+            await self.on_message(message)
+            request.reply(OpenOrders(orders=tuple(t.view() for t in self.book.open_orders())))
+        else:
+            request.fail(TypeError(f"{self.ctx.name} cannot answer {type(message).__name__}"))
+
+    def status(self) -> AccountStatus:
+        return AccountStatus(
+            account=self.account,
+            ready=self.ready,
+            venue_positions=dict(self.venue_positions),
+            journal_positions=dict(self.memory.positions),
+            venue_cash=self.venue_cash,
+            last_reconciliation=self.memory.last_report,
+            blocked_symbols=tuple(sorted(self.blocked_symbols())),
+        )
+
+    # -- orders in ------------------------------------------------------------------------
+
+    async def on_order(self, order: Order) -> None:
+        now = self.ctx.clock.time()
+        client_order_id = make_client_order_id(self.account, self.memory.next_sequence)
+        self.memory.next_sequence += 1
+        order = msgspec.structs.replace(
+            order, client_order_id=client_order_id, account=self.account, ts=order.ts or now
+        )
+        refusal = self.refusal(order, now)
+        tracked = self.book.add(order, now)
+        if refusal:
+            self.book.mark(client_order_id, OrderStatus.REJECTED, now, refusal)
+            await self.journal.record([order, tracked.view()])
+            await self.ctx.publish(tracked.view())
+            return
+        await self.journal.record([order])
+        await self.ctx.publish(tracked.view())
+        if self.ready and order.symbol not in self.blocked_symbols():
+            self.send(tracked)
+        else:
+            self.held[order.symbol].append((client_order_id, now))
+
+    def refusal(self, order: Order, now: float) -> str:
+        if order.quantity <= 0:
+            return f"invalid order: quantity {order.quantity} is not positive"
+        if order.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT) and not order.limit_price:
+            return f"invalid order: a {order.order_type} order needs a limit price"
+        if order.order_type in (OrderType.STOP, OrderType.STOP_LIMIT) and not order.stop_price:
+            return f"invalid order: a {order.order_type} order needs a stop price"
+        age = now - order.ts
+        if age > self.config.max_order_age:
+            return f"stale intent: {age:.1f}s old (max {self.config.max_order_age:g}s)"
+        return ""
+
+    def send(self, tracked: TrackedOrder) -> None:
+        order = tracked.order
+        self.spawn(self._call, "submit", order.client_order_id, lambda: self.client.submit(order))
+
+    def blocked_symbols(self) -> set[str]:
+        return {t.order.symbol for t in self.book.open_orders() if t.status is OrderStatus.UNKNOWN}
+
+    def release(self, symbol: str) -> None:
+        """Send the orders held for ``symbol`` once nothing blocks it."""
+        if not self.ready or symbol in self.blocked_symbols():
+            return
+        queue = self.held.pop(symbol, deque())
+        for client_order_id, _ in queue:
+            tracked = self.book.get(client_order_id)
+            if tracked is not None and tracked.status is OrderStatus.PENDING_SUBMIT:
+                self.send(tracked)
+
+    # -- what the venue says ------------------------------------------------------------
+
+    async def on_outcome(self, outcome: _Outcome) -> None:
+        cid = outcome.client_order_id
+        if outcome.operation == "query":
+            self.querying.discard(cid)
+        if outcome.update is not None:
+            await self.on_update(outcome.update)
+            return
+        error = outcome.error
+        assert error is not None
+        await self.report_failure(outcome.operation, error)
+        tracked = self.book.get(cid)
+        if tracked is None:
+            return
+        if outcome.operation == "submit":
+            if isinstance(error, BrokerTimeout):
+                await self.set_status(
+                    tracked, OrderStatus.UNKNOWN, f"submission timed out ({error}); resolving"
+                )
+                self.unknown_since[cid] = self.ctx.clock.time()
+            else:
+                await self.set_status(tracked, OrderStatus.REJECTED, _reason(error))
+                self.release(tracked.order.symbol)
+                if isinstance(error, BrokerUnavailable):
+                    raise error
+        elif outcome.operation == "query" and isinstance(error, OrderNotFound):
+            since = self.unknown_since.get(cid, self.ctx.clock.time())
+            if self.ctx.clock.time() - since >= self.config.resolve_grace:
+                await self.set_status(
+                    tracked,
+                    OrderStatus.REJECTED,
+                    "not received by the venue (resolved by query; never resent)",
+                )
+                self.unknown_since.pop(cid, None)
+                self.release(tracked.order.symbol)
+
+    async def report_failure(self, operation: str, error: BrokerError) -> None:
+        self.ctx.log.warning("venue request failed", operation=operation, error=repr(error))
+        if isinstance(error, OrderNotFound):
+            return
+        await self.ctx.publish(
+            BrokerRequestFailed(
+                account=self.account,
+                operation=operation,
+                error=f"{type(error).__name__}: {error}",
+                ts=self.ctx.clock.time(),
+            )
+        )
+
+    async def on_venue_event(self, event: VenueEvent) -> None:
+        if event.account != self.account:
+            return
+        if isinstance(event, Fill):
+            await self.on_fill(event)
+        else:
+            await self.on_update(event)
+
+    async def on_update(self, update: OrderUpdate) -> None:
+        tracked = self.book.get(update.client_order_id)
+        if tracked is None:
+            await self.adopt(update, "the venue reported an order this session never placed")
+            return
+        if self.book.apply_update(update):
+            await self.journal.record([tracked.view()])
+            await self.ctx.publish(tracked.view())
+            self.settled(tracked)
+
+    async def on_fill(self, fill: Fill) -> None:
+        if self.book.has_execution(fill.execution_id):
+            return
+        tracked = self.book.get(fill.client_order_id)
+        if tracked is not None and not fill.strategy:
+            fill = msgspec.structs.replace(fill, strategy=tracked.order.strategy)
+        status_before = None if tracked is None else tracked.status
+        self.memory.book_fill(fill)
+        records: list[Message] = [fill]
+        if tracked is not None:
+            records.append(tracked.view())
+        await self.journal.record(records)
+        await self.ctx.publish(fill)
+        if tracked is None:
+            await self.alert(
+                AlertSeverity.CRITICAL,
+                f"execution {fill.execution_id} for unknown order {fill.client_order_id} booked",
+                execution_id=fill.execution_id,
+                client_order_id=fill.client_order_id,
+            )
+            return
+        await self.ctx.publish(tracked.view())
+        if status_before is not tracked.status:
+            self.settled(tracked)
+
+    def settled(self, tracked: TrackedOrder) -> None:
+        """After any change: an order that was unknown may now be resolved."""
+        if tracked.status is not OrderStatus.UNKNOWN:
+            self.unknown_since.pop(tracked.order.client_order_id, None)
+            self.release(tracked.order.symbol)
+
+    async def adopt(self, update: OrderUpdate, why: str) -> TrackedOrder:
+        """Track a venue order we did not place (money at risk we must know about)."""
+        order = Order(
+            client_order_id=update.client_order_id,
+            account=self.account,
+            symbol=update.symbol,
+            side=update.side,
+            quantity=update.quantity,
+            strategy=update.strategy or "adopted",
+            ts=update.ts,
+        )
+        tracked = self.book.add(order, update.ts, adopted=True)
+        self.book.apply_update(update)
+        await self.journal.record([order, tracked.view()])
+        await self.ctx.publish(tracked.view())
+        await self.alert(
+            AlertSeverity.WARNING,
+            f"adopted venue order {update.client_order_id}: {why}",
+            client_order_id=update.client_order_id,
+            symbol=update.symbol,
+        )
+        return tracked
+
+    async def set_status(self, tracked: TrackedOrder, status: OrderStatus, reason: str) -> None:
+        if self.book.mark(tracked.order.client_order_id, status, self.ctx.clock.time(), reason):
+            await self.journal.record([tracked.view()])
+            await self.ctx.publish(tracked.view())
+
+    async def alert(self, severity: AlertSeverity, message: str, **data: str) -> None:
+        self.ctx.log.warning("alert", severity=str(severity), message=message, **data)
+        await self.ctx.publish(
+            Alert(
+                severity=severity,
+                category="broker",
+                message=f"{self.account}: {message}",
+                ts=self.ctx.clock.time(),
+                data={"account": self.account, **data},
+            )
+        )
+
+    # -- time passing -----------------------------------------------------------------
+
+    async def on_tick(self) -> None:
+        now = self.ctx.clock.time()
+        for tracked in self.book.open_orders():
+            cid = tracked.order.client_order_id
+            if tracked.status is OrderStatus.UNKNOWN and cid not in self.querying:
+                self.querying.add(cid)
+                self.spawn(self._call, "query", cid, lambda c=cid: self.client.get_order(c))
+        for symbol, queue in list(self.held.items()):
+            while queue and now - queue[0][1] > self.config.max_hold:
+                client_order_id, since = queue.popleft()
+                held = self.book.get(client_order_id)
+                if held is not None and held.status is OrderStatus.PENDING_SUBMIT:
+                    await self.set_status(
+                        held,
+                        OrderStatus.REJECTED,
+                        f"held {now - since:.0f}s behind an unresolved order in {symbol}",
+                    )
+            if not queue:
+                del self.held[symbol]
+        self.book.forget_closed(self.config.keep_closed_orders)
+
+    # -- operator commands ------------------------------------------------------------
+
+    def cancel(self, client_order_id: str) -> None:
+        tracked = self.book.get(client_order_id)
+        if tracked is None or tracked.status.is_terminal:
+            self.ctx.log.info("cancel ignored: no open order", client_order_id=client_order_id)
+            return
+        if tracked.status is OrderStatus.PENDING_SUBMIT:
+            self.spawn(self._reject_unsent, tracked)
+            return
+        self.spawn(
+            self._call, "cancel", client_order_id, lambda: self.client.cancel(client_order_id)
+        )
+
+    async def _reject_unsent(self, tracked: TrackedOrder) -> None:
+        await self.set_status(tracked, OrderStatus.CANCELED, "canceled before it was sent")
+
+    def cancel_all(self, symbol: str | None) -> None:
+        for tracked in self.book.open_orders(symbol):
+            self.cancel(tracked.order.client_order_id)
+
+    async def flatten(self) -> None:
+        """Cancel everything, then close every position with a market order."""
+        self.cancel_all(None)
+        now = self.ctx.clock.time()
+        for symbol, quantity in sorted(self.memory.positions.items()):
+            await self.on_order(
+                Order(
+                    client_order_id="",
+                    account=self.account,
+                    symbol=symbol,
+                    side=Side.SELL if quantity > 0 else Side.BUY,
+                    quantity=abs(quantity),
+                    time_in_force=TimeInForce.DAY,
+                    reduce_only=True,
+                    strategy="flatten",
+                    ts=now,
+                )
+            )
+
+
+def _reason(error: BrokerError) -> str:
+    if isinstance(error, BrokerUnavailable):
+        return f"venue unavailable, not delivered: {error}"
+    return f"{type(error).__name__}: {error}"
