@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol, final
 
 import msgspec
@@ -236,7 +237,7 @@ class _Session:
     async def serve(self) -> None:
         self.ready = True
         for symbol in list(self.held):
-            self.release(symbol)
+            await self.release(symbol)
         async for message in self.ctx.mailbox:
             if isinstance(message, _Mail):
                 if message.incarnation == self.incarnation:
@@ -310,7 +311,7 @@ class _Session:
         await self.journal.record([order])
         await self.ctx.publish(tracked.view())
         if self.ready and order.symbol not in self.blocked_symbols():
-            self.send(tracked)
+            await self.send(tracked)
         else:
             self.held[order.symbol].append((client_order_id, now))
 
@@ -326,14 +327,16 @@ class _Session:
             return f"stale intent: {age:.1f}s old (max {self.config.max_order_age:g}s)"
         return ""
 
-    def send(self, tracked: TrackedOrder) -> None:
+    async def send(self, tracked: TrackedOrder) -> None:
         order = tracked.order
-        self.spawn(self._call, "submit", order.client_order_id, lambda: self.client.submit(order))
+        self.book.mark(order.client_order_id, OrderStatus.SUBMITTED, self.ctx.clock.time())
+        await self.ctx.publish(tracked.view())
+        self.spawn(self._call, "submit", order.client_order_id, partial(self.client.submit, order))
 
     def blocked_symbols(self) -> set[str]:
         return {t.order.symbol for t in self.book.open_orders() if t.status is OrderStatus.UNKNOWN}
 
-    def release(self, symbol: str) -> None:
+    async def release(self, symbol: str) -> None:
         """Send the orders held for ``symbol`` once nothing blocks it."""
         if not self.ready or symbol in self.blocked_symbols():
             return
@@ -341,7 +344,7 @@ class _Session:
         for client_order_id, _ in queue:
             tracked = self.book.get(client_order_id)
             if tracked is not None and tracked.status is OrderStatus.PENDING_SUBMIT:
-                self.send(tracked)
+                await self.send(tracked)
 
     # -- what the venue says ------------------------------------------------------------
 
@@ -366,7 +369,7 @@ class _Session:
                 self.unknown_since[cid] = self.ctx.clock.time()
             else:
                 await self.set_status(tracked, OrderStatus.REJECTED, _reason(error))
-                self.release(tracked.order.symbol)
+                await self.release(tracked.order.symbol)
                 if isinstance(error, BrokerUnavailable):
                     raise error
         elif outcome.operation == "query" and isinstance(error, OrderNotFound):
@@ -378,7 +381,7 @@ class _Session:
                     "not received by the venue (resolved by query; never resent)",
                 )
                 self.unknown_since.pop(cid, None)
-                self.release(tracked.order.symbol)
+                await self.release(tracked.order.symbol)
 
     async def report_failure(self, operation: str, error: BrokerError) -> None:
         self.ctx.log.warning("venue request failed", operation=operation, error=repr(error))
@@ -409,7 +412,7 @@ class _Session:
         if self.book.apply_update(update):
             await self.journal.record([tracked.view()])
             await self.ctx.publish(tracked.view())
-            self.settled(tracked)
+            await self.settled(tracked)
 
     async def on_fill(self, fill: Fill) -> None:
         if self.book.has_execution(fill.execution_id):
@@ -434,13 +437,13 @@ class _Session:
             return
         await self.ctx.publish(tracked.view())
         if status_before is not tracked.status:
-            self.settled(tracked)
+            await self.settled(tracked)
 
-    def settled(self, tracked: TrackedOrder) -> None:
+    async def settled(self, tracked: TrackedOrder) -> None:
         """After any change: an order that was unknown may now be resolved."""
         if tracked.status is not OrderStatus.UNKNOWN:
             self.unknown_since.pop(tracked.order.client_order_id, None)
-            self.release(tracked.order.symbol)
+            await self.release(tracked.order.symbol)
 
     async def adopt(self, update: OrderUpdate, why: str) -> TrackedOrder:
         """Track a venue order we did not place (money at risk we must know about)."""
@@ -490,7 +493,7 @@ class _Session:
             cid = tracked.order.client_order_id
             if tracked.status is OrderStatus.UNKNOWN and cid not in self.querying:
                 self.querying.add(cid)
-                self.spawn(self._call, "query", cid, lambda c=cid: self.client.get_order(c))
+                self.spawn(self._call, "query", cid, partial(self.client.get_order, cid))
         for symbol, queue in list(self.held.items()):
             while queue and now - queue[0][1] > self.config.max_hold:
                 client_order_id, since = queue.popleft()
@@ -516,7 +519,7 @@ class _Session:
             self.spawn(self._reject_unsent, tracked)
             return
         self.spawn(
-            self._call, "cancel", client_order_id, lambda: self.client.cancel(client_order_id)
+            self._call, "cancel", client_order_id, partial(self.client.cancel, client_order_id)
         )
 
     async def _reject_unsent(self, tracked: TrackedOrder) -> None:
