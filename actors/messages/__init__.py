@@ -5,6 +5,9 @@ msgspec Struct (see :class:`runtime.Message`), so any of them can be
 journaled or sent to a monitoring client and decoded back exactly.
 """
 
+from ._breakers import BrokerRequestFailed as BrokerRequestFailed
+from ._breakers import ResetResult as ResetResult
+from ._breakers import TripBreaker as TripBreaker
 from ._calendar import SessionCalendar as SessionCalendar
 from ._decisions import BreakerState as BreakerState
 from ._decisions import BreakerStatus as BreakerStatus
@@ -60,6 +63,7 @@ __all__ = [
     "BreakerStatus",
     "BreakerUpdate",
     "BreakerView",
+    "BrokerRequestFailed",
     "CancelAll",
     "CancelOrder",
     "ExternalAlert",
@@ -85,6 +89,7 @@ __all__ = [
     "Quote",
     "Rebalance",
     "ResetBreaker",
+    "ResetResult",
     "ResumeStrategy",
     "RiskRejected",
     "SessionCalendar",
@@ -98,5 +103,6 @@ __all__ = [
     "Trade",
     "TradingState",
     "TradingStateChanged",
+    "TripBreaker",
     "make_client_order_id",
 ]
