@@ -85,6 +85,8 @@ def breakers_actor(
         while True:
             for message in engine.due(clock.time()):
                 await ctx.publish(message)
+            if engine.dirty:
+                await save(engine.snapshot(clock.time()))
             reset_at = engine.next_reset_at()
             deadline = math.inf if reset_at is None else clock.to_monotonic(reset_at)
             batch: list[Any] = []
@@ -95,8 +97,6 @@ def breakers_actor(
             for item in batch:
                 for message in _handle(engine, item, clock.time()):
                     await ctx.publish(message)
-            if engine.dirty:
-                await save(engine.snapshot(clock.time()))
 
     return run
 

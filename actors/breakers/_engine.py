@@ -139,14 +139,17 @@ class Breakers:
         result, latch = self.board.reset(name, code, ts)
         if latch is None:
             return result, []
-        return result, self._unlatched(latch, "by an operator", previous, ts)
+        return result, self._unlatched(latch, "by an operator", ts) + self._state_change(
+            previous, ts
+        )
 
     def due(self, now: float) -> list[Message]:
         """Reset the breakers whose automatic reset (the session close) has come."""
+        previous = self.board.state
         out: list[Message] = []
         for latch in sorted(self.board.due(now), key=lambda x: x.name):
-            out += self._unlatched(latch, "at the session close", self.board.state, now)
-        return out
+            out += self._unlatched(latch, "at the session close", now)
+        return out + self._state_change(previous, now)
 
     def next_reset_at(self) -> float | None:
         return self.board.next_reset_at()
@@ -239,9 +242,7 @@ class Breakers:
         ]
         return out + self._state_change(previous, change.ts)
 
-    def _unlatched(
-        self, latch: Latch, how: str, previous: TradingState, ts: float
-    ) -> list[Message]:
+    def _unlatched(self, latch: Latch, how: str, ts: float) -> list[Message]:
         breaker = self.breakers.get(latch.kind)
         if breaker is not None:
             breaker.reset(latch.symbol)
@@ -265,7 +266,7 @@ class Breakers:
             ts=ts,
             data=data,
         )
-        return [update, alert, *self._state_change(previous, ts)]
+        return [update, alert]
 
     def _state_change(self, previous: TradingState, ts: float) -> list[Message]:
         state = self.board.state

@@ -129,7 +129,9 @@ def test_the_daily_loss_resets_itself_at_the_session_close() -> None:
     assert isinstance(update, BreakerUpdate)
     assert update.state is BreakerState.OK
     assert update.reason == "reset at the session close"
-    assert engine.board.state is TradingState.ACTIVE
+    assert out[-1] == TradingStateChanged(
+        state=TradingState.ACTIVE, previous=TradingState.HALTED, tripped=(), ts=close
+    )
     assert engine.next_reset_at() is None
 
 
