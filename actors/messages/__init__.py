@@ -5,6 +5,8 @@ msgspec Struct (see :class:`runtime.Message`), so any of them can be
 journaled or sent to a monitoring client and decoded back exactly.
 """
 
+from ._breakers import ResetResult as ResetResult
+from ._breakers import TripBreaker as TripBreaker
 from ._broker import AccountStatus as AccountStatus
 from ._broker import BrokerRequestFailed as BrokerRequestFailed
 from ._broker import GetAccount as GetAccount
@@ -95,6 +97,7 @@ __all__ = [
     "Rebalance",
     "ReconciliationReport",
     "ResetBreaker",
+    "ResetResult",
     "ResumeStrategy",
     "RiskRejected",
     "SessionCalendar",
@@ -108,5 +111,6 @@ __all__ = [
     "Trade",
     "TradingState",
     "TradingStateChanged",
+    "TripBreaker",
     "make_client_order_id",
 ]

@@ -1,0 +1,221 @@
+"""The per-symbol breakers, read from trades and quotes: price shock and volatility spike.
+
+They trip per symbol: the trip halts new entries in that symbol only (the
+update carries ``symbol``), and adds the configured account state on top
+(``active`` by default, so the rest of the account trades on). Prices are
+kept per symbol with their timestamps on the runtime clock; a price older
+than the last one seen for its symbol (a quote behind a trade) counts as
+seen at the last timestamp, so the windows only move forward.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from decimal import Decimal
+
+from actors.messages import Quote, Trade
+
+from ._config import PriceShockConfig, VolatilityConfig
+from ._level import Breaker, Change, pct
+
+__all__ = ["PriceShock", "Volatility", "price_of"]
+
+
+def price_of(tick: Trade | Quote) -> Decimal | None:
+    """The trade's price or the quote's mid; None for a one-sided or empty quote."""
+    if isinstance(tick, Trade):
+        return tick.price if tick.price > 0 else None
+    if tick.bid <= 0 or tick.ask <= 0 or tick.ask < tick.bid:
+        return None
+    return tick.mid
+
+
+class _Window:
+    """One symbol's prices within a window, with its running high and low."""
+
+    __slots__ = ("highs", "last", "last_ts", "lows")
+
+    def __init__(self) -> None:
+        self.highs: deque[tuple[float, Decimal]] = deque()  # falling prices, oldest first
+        self.lows: deque[tuple[float, Decimal]] = deque()  # rising prices, oldest first
+        self.last: Decimal | None = None
+        self.last_ts = float("-inf")
+
+    def add(self, ts: float, price: Decimal, window: float) -> float:
+        ts = max(ts, self.last_ts)
+        highs, lows = self.highs, self.lows
+        while highs and highs[-1][1] <= price:
+            highs.pop()
+        highs.append((ts, price))
+        while lows and lows[-1][1] >= price:
+            lows.pop()
+        lows.append((ts, price))
+        while highs[0][0] < ts - window:
+            highs.popleft()
+        while lows[0][0] < ts - window:
+            lows.popleft()
+        self.last, self.last_ts = price, ts
+        return ts
+
+
+class PriceShock(Breaker):
+    """``threshold`` move within ``window`` seconds halts the symbol; a crash trips at once.
+
+    The move is measured both ways against the window's high and low, as a
+    fraction of that reference price. The crash (``crash_threshold``) is
+    measured against the previous price however old, so a gap across a
+    feed outage trips even though the window holds a single price.
+    """
+
+    kind = "price_shock"
+
+    def __init__(self, config: PriceShockConfig) -> None:
+        super().__init__(
+            threshold=config.threshold,
+            trading_state=config.trading_state,
+            warn_at=config.warn_at,
+            clear_at=config.clear_at,
+        )
+        self.window = config.window
+        self.crash = config.crash_threshold
+        self._prices: dict[str, _Window] = {}
+
+    def observe(self, tick: Trade | Quote) -> Change | None:
+        price = price_of(tick)
+        if price is None:
+            return None
+        prices = self._prices.get(tick.symbol)
+        if prices is None:
+            prices = self._prices[tick.symbol] = _Window()
+        previous = prices.last
+        ts = prices.add(tick.ts, price, self.window)
+        high, low = prices.highs[0][1], prices.lows[0][1]
+        # the larger move relative to its reference, compared by cross-multiplying
+        if (high - price) * low >= (price - low) * high:
+            move, ref = high - price, high
+        else:
+            move, ref = price - low, low
+        if previous is not None and abs(price - previous) * ref > move * previous:
+            gap, gap_ref = abs(price - previous), previous
+            if gap >= self.crash * gap_ref:
+                move, ref = gap, gap_ref
+        crash = move >= self.crash * ref
+        word = "crashed" if price < ref else "jumped"
+        where = "at once" if crash else f"within {self.window / 60:g} minutes"
+        limit = self.crash if crash else self.threshold
+        return self._assess(
+            move,
+            self.threshold * ref,
+            ts=ts,
+            symbol=tick.symbol,
+            reason=f"{tick.symbol} {word} {pct(move / ref)} {where} (limit {pct(limit)})",
+            figures={
+                "move": str(move),
+                "reference": str(ref),
+                "price": str(price),
+                "fraction": str(move / ref),
+                "threshold": str(limit),
+                "window": str(self.window),
+                "crash": "true" if crash else "false",
+            },
+        )
+
+    def _rebase(self, symbol: str | None) -> None:
+        if symbol is not None:
+            self._prices.pop(symbol, None)
+
+
+class _Returns:
+    """One symbol's price sampled every ``interval`` seconds and its returns."""
+
+    __slots__ = ("bucket", "close", "previous", "returns")
+
+    def __init__(self) -> None:
+        self.bucket: int | None = None
+        self.close = Decimal(0)  # the last price of the current bucket
+        self.previous: Decimal | None = None  # the close of the bucket before
+        self.returns: deque[tuple[float, Decimal]] = deque()  # (sample time, return)
+
+
+class Volatility(Breaker):
+    """Realized volatility of the last ``window`` against the baseline before it.
+
+    Realized variance is the mean of squared returns (no mean subtracted:
+    over minutes the drift is noise). The breaker compares variances, exact
+    in Decimal, against the squared ratio threshold; the ratio in the
+    figures is their square root. It judges once per sample, not per tick.
+    """
+
+    kind = "volatility"
+
+    def __init__(self, config: VolatilityConfig) -> None:
+        super().__init__(
+            threshold=config.threshold,
+            trading_state=config.trading_state,
+            warn_at=config.warn_at,
+            clear_at=config.clear_at,
+        )
+        self.config = config
+        self._series: dict[str, _Returns] = {}
+
+    def observe(self, tick: Trade | Quote) -> Change | None:
+        price = price_of(tick)
+        if price is None:
+            return None
+        cfg = self.config
+        series = self._series.get(tick.symbol)
+        if series is None:
+            series = self._series[tick.symbol] = _Returns()
+        bucket = int(tick.ts // cfg.interval)
+        if series.bucket is None or bucket <= series.bucket:
+            if series.bucket is None:
+                series.bucket = bucket
+            series.close = price
+            return None
+        # a bucket closed: its return is its close against the close before it
+        sample_ts = (series.bucket + 1) * cfg.interval
+        closed, previous = series.close, series.previous
+        series.bucket, series.previous, series.close = bucket, closed, price
+        if previous is None:
+            return None
+        returns = series.returns
+        returns.append((sample_ts, closed / previous - 1))
+        while returns[0][0] <= sample_ts - cfg.baseline_window - cfg.window:
+            returns.popleft()
+        return self._judge(tick.symbol, sample_ts, returns)
+
+    def _judge(
+        self, symbol: str, now: float, returns: deque[tuple[float, Decimal]]
+    ) -> Change | None:
+        cfg = self.config
+        split = now - cfg.window
+        short = [r * r for ts, r in returns if ts > split]
+        base = [r * r for ts, r in returns if ts <= split]
+        if len(short) < cfg.min_returns or len(base) < cfg.baseline_min_returns:
+            return None
+        short_var = sum(short, Decimal(0)) / len(short)
+        base_var = sum(base, Decimal(0)) / len(base)
+        if base_var == 0:
+            return None
+        ratio2 = short_var / base_var
+        ratio = ratio2.sqrt()
+        return self._assess(
+            ratio2,
+            self.threshold * self.threshold,
+            ts=now,
+            symbol=symbol,
+            power=2,
+            reason=f"{symbol} volatility {ratio:.2f}x its baseline (limit {self.threshold}x)",
+            figures={
+                "ratio": str(ratio),
+                "short_variance": str(short_var),
+                "baseline_variance": str(base_var),
+                "short_returns": str(len(short)),
+                "baseline_returns": str(len(base)),
+                "threshold": str(self.threshold),
+            },
+        )
+
+    def _rebase(self, symbol: str | None) -> None:
+        if symbol is not None:
+            self._series.pop(symbol, None)

@@ -1,0 +1,139 @@
+"""Per-symbol price shock and volatility spike."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from actors.breakers import Change, PriceShockConfig, VolatilityConfig
+from actors.breakers._market import PriceShock, Volatility
+from actors.messages import BreakerState, Quote, TradingState
+
+from ._make import trade
+
+
+def test_a_ten_percent_fall_within_five_minutes_halts_that_symbol_only() -> None:
+    shock = PriceShock(PriceShockConfig())
+    assert shock.observe(trade("AAPL", "100", 0.0)) is None
+    assert shock.observe(trade("MSFT", "400", 0.0)) is None
+    assert shock.observe(trade("AAPL", "90.01", 300.0)) is not None  # 8.99%: a warning
+    change = shock.observe(trade("AAPL", "90", 300.0))
+    assert change is not None
+    assert change.state is BreakerState.TRIPPED
+    assert change.symbol == "AAPL"
+    assert change.name == "price_shock:AAPL"
+    assert change.trading_state is TradingState.ACTIVE  # the account trades on
+    assert change.figures["move"] == "10"
+    assert change.figures["reference"] == "100"
+    assert change.reason == "AAPL crashed 10.00% within 5 minutes (limit 10.00%)"
+    assert shock.state("AAPL") is BreakerState.TRIPPED
+    assert shock.state("MSFT") is BreakerState.OK
+    assert shock.observe(trade("AAPL", "50", 301.0)) is None  # latched: nothing more
+
+
+def test_a_rise_counts_as_a_shock_too() -> None:
+    shock = PriceShock(PriceShockConfig())
+    shock.observe(trade("NVDA", "100", 0.0))
+    change = shock.observe(trade("NVDA", "110", 60.0))
+    assert change is not None
+    assert change.state is BreakerState.TRIPPED
+    assert change.figures["reference"] == "100"
+
+
+def test_ten_percent_spread_over_ten_minutes_does_not_trip() -> None:
+    shock = PriceShock(PriceShockConfig())
+    changes = [
+        shock.observe(trade("AAPL", str(Decimal(100) - Decimal(i)), 60.0 * i)) for i in range(11)
+    ]
+    assert shock.state("AAPL") is not BreakerState.TRIPPED
+    # 100 -> 90 over 600 s: at most 5% within any five minutes, below the 8% warning
+    assert [c for c in changes if c is not None] == []
+
+
+def test_a_twenty_percent_crash_trips_at_once_even_across_a_gap() -> None:
+    shock = PriceShock(PriceShockConfig())
+    shock.observe(trade("SPY", "500", 0.0))
+    change = shock.observe(trade("SPY", "400", 3600.0))  # the 500 left the window long ago
+    assert change is not None
+    assert change.state is BreakerState.TRIPPED
+    assert change.figures["crash"] == "true"
+    assert change.reason == "SPY crashed 20.00% at once (limit 20.00%)"
+
+
+def test_a_gap_below_the_crash_threshold_outside_the_window_does_not_trip() -> None:
+    shock = PriceShock(PriceShockConfig())
+    shock.observe(trade("SPY", "500", 0.0))
+    assert shock.observe(trade("SPY", "400.01", 3600.0)) is None
+    assert shock.state("SPY") is BreakerState.OK
+
+
+def test_a_reset_symbol_starts_a_fresh_window() -> None:
+    shock = PriceShock(PriceShockConfig())
+    shock.observe(trade("AAPL", "100", 0.0))
+    shock.observe(trade("AAPL", "85", 10.0))
+    shock.reset("AAPL")
+    assert shock.observe(trade("AAPL", "84", 20.0)) is None
+    assert shock.state("AAPL") is BreakerState.OK
+
+
+def test_quotes_count_by_their_mid_and_one_sided_quotes_are_ignored() -> None:
+    shock = PriceShock(PriceShockConfig())
+
+    def quote(bid: str, ask: str, ts: float) -> Quote:
+        return Quote(
+            symbol="QQQ",
+            ts=ts,
+            bid=Decimal(bid),
+            ask=Decimal(ask),
+            bid_size=Decimal(1),
+            ask_size=Decimal(1),
+        )
+
+    assert shock.observe(quote("99.9", "100.1", 0.0)) is None
+    assert shock.observe(quote("0", "80", 1.0)) is None  # no bid: no price
+    change = shock.observe(quote("89.9", "90.1", 2.0))
+    assert change is not None
+    assert change.state is BreakerState.TRIPPED
+
+
+def _vol() -> Volatility:
+    return Volatility(
+        VolatilityConfig(
+            threshold=Decimal(3),
+            window=300.0,
+            baseline_window=1200.0,
+            interval=60.0,
+            min_returns=4,
+            baseline_min_returns=10,
+        )
+    )
+
+
+def _feed(vol: Volatility, moves: list[Decimal], start: float = 0.0) -> list[Change]:
+    """One trade per minute alternating up and down by each move, price from 100."""
+    price, out = Decimal(100), []
+    for i, move in enumerate(moves):
+        price = price * (1 + move if i % 2 else 1 - move)
+        change = vol.observe(trade("MES", str(price), start + 60.0 * i + 1))
+        if change is not None:
+            out.append(change)
+    return out
+
+
+def test_volatility_three_times_the_baseline_trips_the_symbol() -> None:
+    vol = _vol()
+    calm = [Decimal("0.001")] * 22
+    assert _feed(vol, calm) == []
+    spike = [Decimal("0.004")] * 6  # returns 4x the baseline's
+    changes = _feed(vol, spike, start=60.0 * 22)
+    assert [c.state for c in changes] == [BreakerState.WARNING, BreakerState.TRIPPED]
+    tripped = changes[-1]
+    assert tripped.symbol == "MES"
+    assert tripped.name == "volatility:MES"
+    assert Decimal(tripped.figures["ratio"]) >= 3
+    assert tripped.figures["short_returns"] == "5"  # five one-minute returns in 300 s
+
+
+def test_steady_volatility_does_not_trip() -> None:
+    vol = _vol()
+    assert _feed(vol, [Decimal("0.002")] * 60) == []
+    assert vol.state("MES") is BreakerState.OK
