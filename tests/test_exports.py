@@ -10,7 +10,14 @@ import types
 
 import pytest
 
-PACKAGES = ["runtime", "runtime.errors", "actors.messages"]
+PACKAGES = [
+    "runtime",
+    "runtime.errors",
+    "actors.messages",
+    "actors.breakers",
+    "actors.broker",
+    "adapters.broker",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
