@@ -51,6 +51,8 @@ from ._queries import GetOpenOrders as GetOpenOrders
 from ._queries import GetPortfolio as GetPortfolio
 from ._queries import OpenOrders as OpenOrders
 from ._queries import PortfolioSnapshot as PortfolioSnapshot
+from ._risk import RiskDecision as RiskDecision
+from ._risk import RiskLeg as RiskLeg
 
 __all__ = [
     "Alert",
@@ -86,6 +88,8 @@ __all__ = [
     "Rebalance",
     "ResetBreaker",
     "ResumeStrategy",
+    "RiskDecision",
+    "RiskLeg",
     "RiskRejected",
     "SessionCalendar",
     "Side",
