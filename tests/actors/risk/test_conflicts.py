@@ -34,8 +34,10 @@ def test_first_come_refuses_the_newcomer() -> None:
         positions={"b": D(3)},
         priorities=PRIORITIES,
     )
-    assert r.entry == 0 and r.refusal is not None
-    assert r.refusal.check == "conflict" and "b (buy 3)" in r.refusal.reason
+    assert r.entry == 0
+    assert r.refusal is not None
+    assert r.refusal.check == "conflict"
+    assert "b (buy 3)" in r.refusal.reason
 
 
 def test_priority_closes_lower_priority_holders_or_refuses() -> None:
@@ -47,7 +49,9 @@ def test_priority_closes_lower_priority_holders_or_refuses() -> None:
         positions={"b": D(3), "c": D(2)},
         priorities=PRIORITIES,
     )
-    assert r.closes == (("b", D(3)), ("c", D(2))) and r.entry == 5 and r.refusal is None
+    assert r.closes == (("b", D(3)), ("c", D(2)))
+    assert r.entry == 5
+    assert r.refusal is None
     low = resolve(
         "priority",
         strategy="c",
@@ -56,7 +60,8 @@ def test_priority_closes_lower_priority_holders_or_refuses() -> None:
         positions={"b": D(3)},
         priorities=PRIORITIES,
     )
-    assert low.refusal is not None and "priority 2 >= 1" in low.refusal.reason
+    assert low.refusal is not None
+    assert "priority 2 >= 1" in low.refusal.reason
 
 
 def test_netting_closes_the_opposing_side_first() -> None:
@@ -68,7 +73,8 @@ def test_netting_closes_the_opposing_side_first() -> None:
         positions={"b": D(-10)},
         priorities=PRIORITIES,
     )
-    assert r.closes == (("b", D(4)),) and r.entry == 0
+    assert r.closes == (("b", D(4)),)
+    assert r.entry == 0
     r = resolve(
         "netting",
         strategy="a",
@@ -77,7 +83,8 @@ def test_netting_closes_the_opposing_side_first() -> None:
         positions={"b": D(-10), "c": D(-2)},
         priorities=PRIORITIES,
     )
-    assert r.closes == (("b", D(10)), ("c", D(2))) and r.entry == 3
+    assert r.closes == (("b", D(10)), ("c", D(2)))
+    assert r.entry == 3
 
 
 def test_a_strategy_flips_by_exiting_its_own_position_first() -> None:

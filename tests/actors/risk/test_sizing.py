@@ -116,8 +116,9 @@ def test_futures_sizing_counts_the_multiplier() -> None:
 
 def test_edge_from_closed_trades() -> None:
     assert edge([D(10), D(-5), D(20), D(-5)]) == (D("0.5"), D(3))
-    assert edge([]) == (0, 0)
-    assert edge([D(-1), D(0)]) == (0, 0)
+    assert edge([]) == (D(0), D(0))
+    assert edge([D(-1), D(0)]) == (D(0), D(0))
     win_rate, payoff = edge([D(4), D(6)])
-    assert win_rate == 1 and payoff.is_infinite()
+    assert win_rate == 1
+    assert payoff.is_infinite()
     assert kelly_fraction(win_rate, payoff) == 1
