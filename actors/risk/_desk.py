@@ -8,7 +8,7 @@ Protective stops are kept by :class:`StopKeeper` (``_stopkeeper``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final, final
 
@@ -35,23 +35,16 @@ from actors.messages import (
 from runtime import ActorContext
 from runtime.errors import ActorUnavailable
 
-from ._allocation import performance_weights, rebalance_orders
 from ._book import Intent, RiskBook
 from ._config import RiskConfig
 from ._conflicts import resolve
 from ._limits import (
     Refusal,
     Throttle,
-    check_buying_power,
-    check_gross_exposure,
-    check_heat,
-    check_max_notional,
     check_paused,
-    check_position_cap,
-    check_price_band,
-    check_trading_state,
 )
-from ._sizing import edge, fixed_fractional_size, kelly_size
+from ._pretrade import check_entry, clip_to_cap, size
+from ._rebalance import rebalance
 from ._stopkeeper import StopKeeper
 
 __all__ = ["RiskDesk"]
@@ -324,13 +317,13 @@ class RiskDesk:
         stop_level = self.stops.plan(symbol, entry_price, long=long, suggested=suggested_stop)
         sized = quantity is None
         wanted = (
-            self._size(strategy, instrument, entry_price, stop_level)
+            size(self, strategy, instrument, entry_price, stop_level)
             if sized
             else instrument.round_quantity(quantity or ZERO)
         )
         intended = self.book.intended(symbol)
         if sized:
-            wanted = self._clip_to_cap(wanted, intended, side, instrument, entry_price)
+            wanted = clip_to_cap(self, wanted, intended, side, instrument, entry_price)
         resolution = resolve(
             self.config.conflict_policy,
             strategy=strategy,
@@ -352,7 +345,8 @@ class RiskDesk:
             )
         if refusal is None and resolution.entry > 0:
             reduced = resolution.own_exit + sum((a for _, a in resolution.closes), ZERO)
-            refusal = self._check_entry(
+            refusal = check_entry(
+                self,
                 strategy,
                 symbol,
                 side,
@@ -436,116 +430,6 @@ class RiskDesk:
                 )
             )
 
-    def _size(
-        self, strategy: str, instrument: Instrument, price: Decimal, stop: Decimal
-    ) -> Decimal:
-        config = self.config
-        equity = self.book.equity or ZERO
-        if config.sizing == "fixed_fractional":
-            return fixed_fractional_size(
-                risk_fraction=config.risk_per_trade,
-                capital=self.capital(strategy),
-                entry=price,
-                stop=stop,
-                equity=equity,
-                cap=config.max_position_fraction,
-                instrument=instrument,
-            )
-        trades = self.book.trades(strategy)
-        if len(trades) >= config.kelly_min_trades:
-            win_rate, payoff = edge(trades)
-        else:
-            win_rate, payoff = config.prior_win_rate, config.prior_payoff_ratio
-        return kelly_size(
-            win_rate=win_rate,
-            payoff_ratio=payoff,
-            multiplier=config.kelly_multiplier,
-            capital=self.capital(strategy),
-            equity=equity,
-            cap=config.max_position_fraction,
-            price=price,
-            instrument=instrument,
-        )
-
-    def _clip_to_cap(
-        self,
-        wanted: Decimal,
-        intended: Mapping[str, Decimal],
-        side: Side,
-        instrument: Instrument,
-        price: Decimal,
-    ) -> Decimal:
-        """A sized entry shrunk to the room left under the position cap (if any is left)."""
-        net = sum(intended.values(), ZERO) * side.sign
-        cap_units = (
-            self.config.max_position_fraction
-            * (self.book.equity or ZERO)
-            / (price * instrument.multiplier)
-        )
-        room = instrument.round_quantity(max(cap_units - max(net, ZERO), ZERO))
-        return min(wanted, room) if room > 0 else wanted
-
-    def _check_entry(
-        self,
-        strategy: str,
-        symbol: str,
-        side: Side,
-        quantity: Decimal,
-        instrument: Instrument,
-        *,
-        entry_price: Decimal,
-        stop_level: Decimal,
-        reduced: Decimal,
-        limit_price: Decimal | None,
-        net: Decimal,
-    ) -> Refusal | None:
-        """Every limit on an entry, in CHECK_ORDER; the first refusal or None."""
-        config = self.config
-        equity = self.book.equity or ZERO
-        notional = abs(instrument.notional(entry_price, quantity))
-        reduced_notional = abs(instrument.notional(entry_price, reduced))
-        net_after = net + side.sign * (reduced + quantity)
-        default = self.stops.default_distance
-        checks: tuple[Callable[[], Refusal | None], ...] = (
-            lambda: check_trading_state(self.state, reduces=False, is_exit=False),
-            lambda: check_max_notional(notional, config.max_order_notional),
-            lambda: (
-                None
-                if limit_price is None
-                else check_price_band(
-                    limit_price, self.book.last_trade.get(symbol), config.price_band
-                )
-            ),
-            lambda: check_position_cap(
-                symbol,
-                abs(instrument.notional(entry_price, net_after)),
-                equity,
-                config.max_position_fraction,
-            ),
-            lambda: check_gross_exposure(
-                self.book.gross_exposure() - reduced_notional + notional,
-                equity,
-                config.max_gross_exposure,
-            ),
-            lambda: check_heat(
-                self.book.heat(default)
-                + quantity * abs(entry_price - stop_level) * instrument.multiplier,
-                equity,
-                config.max_heat,
-            ),
-            lambda: check_buying_power(
-                notional * self.margin_rate(instrument),
-                (self.book.cash or ZERO)
-                - self.book.reserved({s: self.margin_rate(i) for s, i in self.instruments.items()}),
-            ),
-            lambda: self.throttle.check(strategy, self.ctx.clock.monotonic()),
-        )
-        for check in checks:
-            refusal = check()
-            if refusal is not None:
-                return refusal
-        return None
-
     # -- orders and stops --------------------------------------------------------
 
     async def on_order_update(self, update: OrderUpdate) -> None:
@@ -560,68 +444,5 @@ class RiskDesk:
     async def trail(self, symbol: str) -> None:
         await self.stops.trail(symbol)
 
-    # -- allocation --------------------------------------------------------------
-
     async def rebalance(self, mode: str) -> None:
-        signal_id = self.next_id("rebalance")
-        equity = self.book.equity
-        if mode not in ("weights", "performance"):
-            await self.reject(signal_id, "", "", Refusal("rebalance", f"unknown mode {mode!r}"))
-            return
-        if equity is None or equity <= 0:
-            await self.reject(signal_id, "", "", Refusal("rebalance", "no equity known yet"))
-            return
-        names = set(self.config.strategies) | {s for (s, _), q in self.book.positions.items() if q}
-        old = {name: self.weight(name) for name in names}
-        if mode == "weights":
-            new = {name: self.config.allocation(name).weight for name in names}
-        else:
-            returns = {
-                name: sum(self.book.trades(name), ZERO) / (old[name] * equity)
-                for name in names
-                if old[name] > 0
-            }
-            new = performance_weights(old, returns)
-        prices = {s: p for s in self.instruments if (p := self.book.price(s)) is not None}
-        orders = rebalance_orders(
-            positions={k: q for k, q in self.book.positions.items() if q},
-            old_weights=old,
-            new_weights=new,
-            equity=equity,
-            prices=prices,
-            instruments=self.instruments,
-        )
-        self.weights.update(new)
-        legs: list[RiskLeg] = []
-        for order in orders:
-            instrument = self.instruments[order.symbol]
-            if not order.reduce_only:
-                price = prices[order.symbol]
-                refusal = self._check_entry(
-                    order.strategy,
-                    order.symbol,
-                    order.side,
-                    order.quantity,
-                    instrument,
-                    entry_price=price,
-                    stop_level=self.stops.plan(order.symbol, price, long=order.side is Side.BUY),
-                    reduced=ZERO,
-                    limit_price=None,
-                    net=self.book.net.get(order.symbol, ZERO),
-                )
-                if refusal is not None:
-                    await self.reject(signal_id, order.strategy, order.symbol, refusal)
-                    continue
-            kind = "exit" if order.reduce_only else "entry"
-            if await self.send(order.strategy, order.symbol, order.side, order.quantity, kind=kind):
-                legs.append(
-                    RiskLeg(
-                        strategy=order.strategy,
-                        side=order.side,
-                        quantity=order.quantity,
-                        purpose="rebalance",
-                        reduce_only=order.reduce_only,
-                    )
-                )
-        weights = ", ".join(f"{n}={w:.4f}" for n, w in sorted(new.items()))
-        await self.decide(signal_id, "", "", legs, f"rebalance by {mode}: {weights}")
+        await rebalance(self, mode)
