@@ -58,6 +58,8 @@ from ._queries import GetOpenOrders as GetOpenOrders
 from ._queries import GetPortfolio as GetPortfolio
 from ._queries import OpenOrders as OpenOrders
 from ._queries import PortfolioSnapshot as PortfolioSnapshot
+from ._risk import RiskDecision as RiskDecision
+from ._risk import RiskLeg as RiskLeg
 
 __all__ = [
     "AccountStatus",
@@ -99,6 +101,8 @@ __all__ = [
     "ResetBreaker",
     "ResetResult",
     "ResumeStrategy",
+    "RiskDecision",
+    "RiskLeg",
     "RiskRejected",
     "SessionCalendar",
     "Side",
