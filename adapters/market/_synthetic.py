@@ -248,8 +248,9 @@ class SyntheticMarket(MarketBase):
         profile = walk.profile
         instrument = profile.instrument
         spread = profile.spread_ticks
-        mid_ticks = self._fair(walk, ts) / walk.tick
-        bid_ticks = max(1, round(mid_ticks - spread / 2))
+        # the bid sits on the fair value's nearest tick (less half of a wider spread), so
+        # an unmoved symbol quotes its reference price whatever the float noise
+        bid_ticks = max(1, round(self._fair(walk, ts) / walk.tick) - spread // 2)
         tick_size = instrument.tick_size
         bid = bid_ticks * tick_size
         ask = (bid_ticks + spread) * tick_size
