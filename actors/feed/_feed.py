@@ -103,24 +103,20 @@ class _Feed:
         ctx = self.ctx
         publish_nowait = ctx.publish_nowait
         clock = ctx.clock
-        try:
-            async with self.source.open_stream(self.symbols) as stream, trio.open_nursery() as n:
+        async with self.source.open_stream(self.symbols) as stream, trio.open_nursery() as n:
+            self.last_data = clock.monotonic()
+            n.start_soon(self.watch)
+            ctx.log.info("feed connected", source=self.source.name, symbols=self.symbols)
+            async for batch in stream:
                 self.last_data = clock.monotonic()
-                n.start_soon(self.watch)
-                ctx.log.info("feed connected", source=self.source.name, symbols=self.symbols)
-                async for batch in stream:
-                    self.last_data = clock.monotonic()
-                    if self.announced.stale is not False:
-                        await self.announce(False, "data is flowing")
-                        self.resumed.set()
-                    for event in batch:
-                        publish_nowait(event)
-                        for bar in self.bars.add(event):
-                            await ctx.publish(bar)
-                raise FeedDisconnected(f"source {self.source.name!r} ended its stream")
-        except* FeedDisconnected as group:
-            await self.announce(True, str(group.exceptions[0]))
-            raise
+                if self.announced.stale is not False:
+                    await self.announce(False, "data is flowing")
+                    self.resumed.set()
+                for event in batch:
+                    publish_nowait(event)
+                    for bar in self.bars.add(event):
+                        await ctx.publish(bar)
+            raise FeedDisconnected(f"source {self.source.name!r} ended its stream")
 
     async def watch(self) -> None:
         """Say "stale" once nothing arrived for ``stale_after`` s; wait for data after."""
@@ -174,12 +170,27 @@ def feed_actor(
     async def run(ctx: ActorContext, task_status: TaskStatus) -> None:
         bars = BarAggregator(timeframes, history=history_bars)
         feed = _Feed(ctx, source, wanted, stale_after, bars, announced)
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(feed.answer)
-            task_status.started()  # before connecting: a source that is down delays no one
-            await feed.stream()
+        disconnected: FeedDisconnected | None = None
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(feed.answer)
+                task_status.started()  # before connecting: a source that is down delays no one
+                await feed.stream()
+        except* FeedDisconnected as group:
+            disconnected = _first(group)
+            await feed.announce(True, str(disconnected))
+        if disconnected is not None:
+            raise disconnected  # bare, so the restart event names the cause
 
     return run
+
+
+def _first(group: BaseExceptionGroup[FeedDisconnected]) -> FeedDisconnected:
+    error: BaseException = group
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    assert isinstance(error, FeedDisconnected)
+    return error
 
 
 def feed_child(
