@@ -31,6 +31,8 @@ from ._enums import OrderType as OrderType
 from ._enums import Side as Side
 from ._enums import SignalAction as SignalAction
 from ._enums import TimeInForce as TimeInForce
+from ._feeds import Bars as Bars
+from ._feeds import RecentBars as RecentBars
 from ._instruments import Instrument as Instrument
 from ._market import Bar as Bar
 from ._market import MarketStale as MarketStale
@@ -66,6 +68,7 @@ __all__ = [
     "Alert",
     "AlertSeverity",
     "Bar",
+    "Bars",
     "BreakerState",
     "BreakerStatus",
     "BreakerUpdate",
@@ -97,6 +100,7 @@ __all__ = [
     "PositionUpdate",
     "Quote",
     "Rebalance",
+    "RecentBars",
     "ReconciliationReport",
     "ResetBreaker",
     "ResetResult",

@@ -1,0 +1,172 @@
+"""Bars from ticks: OHLCV per symbol and timeframe, emitted when a bar completes.
+
+A bar covers ``[start, start + length)`` with ``start`` a multiple of the
+timeframe's length in epoch seconds (so ``1d`` bars run midnight to midnight
+UTC). Trades make bars: open, high, low, close and the summed size as
+volume. A bar in which nothing traded is made from the quotes' mid prices,
+with zero volume, so quote-only sources still produce bars. A bar is
+emitted by the first event at or past its end: no event, no bar (a silent
+interval leaves a gap rather than a made-up flat bar). Events older than the
+open bar are late and ignored (counted in ``late``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Final, final
+
+from actors.messages import Bar, Quote, Trade
+
+from .errors import UnknownSymbol
+
+__all__ = ["DEFAULT_TIMEFRAMES", "BarAggregator", "timeframe_seconds"]
+
+DEFAULT_TIMEFRAMES: Final = ("1m", "5m", "1h", "1d")
+
+_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_TIMEFRAME: Final = re.compile(r"([1-9][0-9]*)([smhd])")
+
+
+def timeframe_seconds(timeframe: str) -> int:
+    """``"5m"`` -> 300; a count and a unit among s, m, h, d."""
+    match = _TIMEFRAME.fullmatch(timeframe)
+    if match is None:
+        raise ValueError(f"timeframe {timeframe!r} is not a count and a unit (s, m, h, d)")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+@final
+class _OpenBar:
+    """The bar being built: from trades if any, else from quote mids."""
+
+    __slots__ = ("high", "low", "mid", "open", "price", "start", "volume")
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.open: Decimal | None = None  # trades
+        self.high = self.low = self.price = Decimal(0)
+        self.volume = Decimal(0)
+        self.mid: list[Decimal] | None = None  # quotes: [open, high, low, close]
+
+    def trade(self, price: Decimal, size: Decimal) -> None:
+        if self.open is None:
+            self.open = self.high = self.low = price
+        elif price > self.high:
+            self.high = price
+        elif price < self.low:
+            self.low = price
+        self.price = price
+        self.volume += size
+
+    def quote(self, mid: Decimal) -> None:
+        ohlc = self.mid
+        if ohlc is None:
+            self.mid = [mid, mid, mid, mid]
+            return
+        if mid > ohlc[1]:
+            ohlc[1] = mid
+        elif mid < ohlc[2]:
+            ohlc[2] = mid
+        ohlc[3] = mid
+
+    def bar(self, symbol: str, timeframe: str) -> Bar:
+        if self.open is not None:
+            o, h, lo, c, v = self.open, self.high, self.low, self.price, self.volume
+        else:
+            assert self.mid is not None
+            (o, h, lo, c), v = self.mid, Decimal(0)
+        return Bar(
+            symbol=symbol,
+            ts=float(self.start),
+            timeframe=timeframe,
+            open=o,
+            high=h,
+            low=lo,
+            close=c,
+            volume=v,
+        )
+
+
+@final
+class BarAggregator:
+    """Completed bars from a stream of quotes and trades, with a bounded history."""
+
+    def __init__(self, timeframes: Sequence[str] = DEFAULT_TIMEFRAMES, *, history: int = 500):
+        if not timeframes:
+            raise ValueError("a bar aggregator needs at least one timeframe")
+        if history < 1:
+            raise ValueError(f"bar history must be at least 1, not {history}")
+        self.timeframes = tuple(timeframes)
+        self._lengths = tuple(timeframe_seconds(tf) for tf in self.timeframes)
+        self._history_size = history
+        self._open: dict[str, list[_OpenBar | None]] = {}
+        self._history: dict[tuple[str, str], deque[Bar]] = {}
+        self.late = 0
+
+    def add(self, event: Quote | Trade) -> list[Bar]:
+        """Take one event; return the bars it completed (shortest timeframe first)."""
+        symbol = event.symbol
+        bars = self._open.get(symbol)
+        if bars is None:
+            bars = self._open[symbol] = [None] * len(self._lengths)
+        ts = event.ts
+        for open_bar in bars:
+            if open_bar is not None and ts < open_bar.start:
+                self.late += 1  # for every timeframe, so that they all stay consistent
+                return []
+        completed: list[Bar] = []
+        is_trade = type(event) is Trade
+        for i, length in enumerate(self._lengths):
+            current = bars[i]
+            if current is None or ts >= current.start + length:
+                if current is not None:
+                    completed.append(self._complete(symbol, i, current))
+                current = bars[i] = _OpenBar(int(ts // length) * length)
+            if is_trade:
+                assert isinstance(event, Trade)
+                current.trade(event.price, event.size)
+            else:
+                assert isinstance(event, Quote)
+                current.quote(event.mid)
+        return completed
+
+    def add_all(self, events: Iterable[Quote | Trade]) -> list[Bar]:
+        return [bar for event in events for bar in self.add(event)]
+
+    def _complete(self, symbol: str, index: int, open_bar: _OpenBar) -> Bar:
+        timeframe = self.timeframes[index]
+        bar = open_bar.bar(symbol, timeframe)
+        key = (symbol, timeframe)
+        history = self._history.get(key)
+        if history is None:
+            history = self._history[key] = deque(maxlen=self._history_size)
+        history.append(bar)
+        return bar
+
+    def current(self, symbol: str, timeframe: str) -> Bar | None:
+        """The bar still being built, as it stands (None before the first event)."""
+        index = self._index(timeframe)
+        bars = self._open.get(symbol)
+        open_bar = None if bars is None else bars[index]
+        return None if open_bar is None else open_bar.bar(symbol, timeframe)
+
+    def history(self, symbol: str, timeframe: str, count: int) -> tuple[Bar, ...]:
+        """The last ``count`` completed bars, oldest first."""
+        self._index(timeframe)
+        if count < 0:
+            raise ValueError(f"bar count must be >= 0, not {count}")
+        history = self._history.get((symbol, timeframe))
+        if history is None or count == 0:
+            return ()
+        return tuple(history)[-count:]
+
+    def _index(self, timeframe: str) -> int:
+        try:
+            return self.timeframes.index(timeframe)
+        except ValueError:
+            raise UnknownSymbol(
+                f"timeframe {timeframe!r} is not aggregated (have {', '.join(self.timeframes)})"
+            ) from None

@@ -1,0 +1,1 @@
+"""Sample market data shipped with the project (see :mod:`adapters.market._sample`)."""
