@@ -25,6 +25,9 @@ from ._enums import Side as Side
 from ._enums import SignalAction as SignalAction
 from ._enums import TimeInForce as TimeInForce
 from ._instruments import Instrument as Instrument
+from ._ledger import AccountOpened as AccountOpened
+from ._ledger import LedgerPosition as LedgerPosition
+from ._ledger import LedgerSnapshot as LedgerSnapshot
 from ._market import Bar as Bar
 from ._market import MarketStale as MarketStale
 from ._market import Quote as Quote
@@ -53,6 +56,7 @@ from ._queries import OpenOrders as OpenOrders
 from ._queries import PortfolioSnapshot as PortfolioSnapshot
 
 __all__ = [
+    "AccountOpened",
     "Alert",
     "AlertSeverity",
     "Bar",
@@ -71,6 +75,8 @@ __all__ = [
     "GetStrategies",
     "Instrument",
     "InstrumentKind",
+    "LedgerPosition",
+    "LedgerSnapshot",
     "MarketStale",
     "OpenOrders",
     "OperatorCommand",
