@@ -5,8 +5,20 @@
 books fills once, marks positions to market and publishes what changed.
 """
 
+from ._accounts import Accounts as Accounts
+from ._accounts import Record as Record
+from ._actor import PORTFOLIO_SUBSCRIPTIONS as PORTFOLIO_SUBSCRIPTIONS
+from ._actor import portfolio_actor as portfolio_actor
 from ._ledger import MANUAL as MANUAL
 from ._ledger import Ledger as Ledger
 from ._ledger import StrategyFigures as StrategyFigures
 
-__all__ = ["MANUAL", "Ledger", "StrategyFigures"]
+__all__ = [
+    "MANUAL",
+    "PORTFOLIO_SUBSCRIPTIONS",
+    "Accounts",
+    "Ledger",
+    "Record",
+    "StrategyFigures",
+    "portfolio_actor",
+]
