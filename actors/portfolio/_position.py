@@ -21,7 +21,6 @@ strategies add up to the account's net figures.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Context, Decimal
-from fractions import Fraction
 from typing import Final, final
 
 from actors.messages import Instrument, InstrumentKind
@@ -33,9 +32,18 @@ _DISPLAY: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)  # averages are for
 
 
 def release(cost: Decimal, closed: Decimal, held: Decimal) -> Decimal:
-    """``cost × closed / held`` rounded half-even to the cent, computed exactly."""
-    cents = round(Fraction(cost) * Fraction(closed) / Fraction(held) * 100)
-    return Decimal(cents).scaleb(-2)
+    """``cost × closed / held`` rounded half-even to the cent, computed exactly.
+
+    Decimal's ``divmod`` gives the integral quotient (toward zero) and the
+    exact remainder; the remainder decides the rounding.
+    """
+    numerator = cost * closed * 100
+    cents, rest = divmod(numerator, held)
+    if rest:
+        twice, whole = abs(rest) * 2, abs(held)
+        if twice > whole or (twice == whole and cents % 2):
+            cents += 1 if (numerator > 0) == (held > 0) else -1
+    return cents.scaleb(-2)
 
 
 @final

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import msgspec
@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from actors.messages import Fill, Instrument, InstrumentKind, LedgerSnapshot, Side
 from actors.portfolio import Ledger
+from actors.portfolio._ledger import _EXACT
+from actors.portfolio._position import release
 
 from ._fills import INSTRUMENTS, T0, fill
 
@@ -265,3 +267,24 @@ def test_random_fills_and_marks_match_the_fraction_model(
     restored = Ledger.restore(msgspec.msgpack.decode(wire, type=LedgerSnapshot))
     assert restored.snapshot(T0) == final
     assert restored.portfolio(T0) == ledger.portfolio(T0)
+
+
+_amounts = st.decimals(min_value=-(10**9), max_value=10**9, places=4, allow_nan=False)
+_sizes = st.decimals(min_value=Decimal("0.01"), max_value=10**5, places=2)
+
+
+@given(cost=_amounts, closed=_sizes, held=_sizes, short=st.booleans())
+def test_a_released_cost_is_the_exact_quotient_rounded_half_even(
+    cost: Decimal, closed: Decimal, held: Decimal, short: bool
+) -> None:
+    with localcontext(_EXACT):
+        got = release(cost, closed, -held if short else held)
+    exact = Fraction(cost) * Fraction(closed) / Fraction(-held if short else held)
+    assert Fraction(got) == round(exact, 2)
+
+
+def test_a_released_cost_on_a_half_cent_goes_to_the_even_cent() -> None:
+    with localcontext(_EXACT):
+        assert release(Decimal("0.05"), Decimal(1), Decimal(2)) == Decimal("0.02")
+        assert release(Decimal("0.07"), Decimal(1), Decimal(2)) == Decimal("0.04")
+        assert release(Decimal("-0.07"), Decimal(1), Decimal(-2)) == Decimal("0.04")
