@@ -20,7 +20,7 @@ from actors.messages import (
     Side,
     Trade,
 )
-from actors.portfolio import PORTFOLIO_SUBSCRIPTIONS, Record, portfolio_actor
+from actors.portfolio import PORTFOLIO_SUBSCRIPTIONS, Ledger, Record, portfolio_actor
 from runtime import ChildSpec, Clock, MailboxReader, Policy, Subscribe, SupervisorSpec, open_tree
 
 from ._fills import CLOSE, INSTRUMENTS, T0, fill
@@ -187,3 +187,41 @@ async def test_the_day_rolls_at_the_session_close(autojump_clock: object) -> Non
         assert snapshot.session_close == CLOSE + 86400
         update = await probe.receive()
         assert (update.daily_pnl, update.total_pnl) == (D(0), D(99))
+
+
+async def test_rebuilds_from_a_ledger_snapshot_and_the_fills_after_it(
+    autojump_clock: object,
+) -> None:
+    ledger = Ledger("paper")
+    ledger.open(D(100_000), T0)
+    ledger.apply_fill(E1, INSTRUMENTS["AAPL"])
+    e2 = fill("E2", "AAPL", Side.SELL, 30, "152.00", "0.30", strategy="trend")
+    # the journal hands back the snapshot, then fills from before it (skipped) and after it
+    journal = Journal(OPENED, ledger.snapshot(T0), E1, e2)
+    ledger.apply_fill(e2, INSTRUMENTS["AAPL"])
+    async with open_tree(_tree(journal), clock=Clock(origin=T0)) as tree:
+        snap: PortfolioSnapshot = await tree.ref("portfolio").ask(GetPortfolio())
+    assert snap.portfolio == ledger.portfolio(snap.portfolio.ts)
+    assert snap.positions == tuple(ledger.positions(snap.portfolio.ts))
+
+
+async def test_several_accounts_add_up(autojump_clock: object) -> None:
+    journal = Journal(
+        OPENED,
+        AccountOpened(account="ib", cash=D(50_000), ts=T0),
+        E1,
+        fill("I1", "MES", Side.SELL, 1, "5000.00", "0.62", account="ib"),
+    )
+    async with open_tree(_tree(journal), clock=Clock(origin=T0)) as tree:
+        probe = tree.inbox("probe", Subscribe(PositionUpdate), Subscribe(PortfolioUpdate))
+        await tree.registry.publish(Trade(symbol="MES", ts=T0, price=D("4990.00"), size=D(1)))
+        mes = await probe.receive()
+        # short 1 MES from 5000 at 4990: +50 for the ib account only
+        assert (mes.account, mes.symbol, mes.market_value) == ("ib", "MES", D(50))
+        update = await probe.receive()
+        snap: PortfolioSnapshot = await tree.ref("portfolio").ask(GetPortfolio())
+    # paper 84999 + 15000; ib 50000 - 0.62 + 50
+    assert (update.cash, update.equity) == (D("134998.38"), D("150048.38"))
+    assert (update.position_count, update.peak_equity) == (2, D("150049.38"))
+    assert update.drawdown == D(1)  # paper's $1 commission; ib is at its peak
+    assert [(p.account, p.symbol) for p in snap.positions] == [("paper", "AAPL"), ("ib", "MES")]
