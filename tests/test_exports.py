@@ -17,6 +17,10 @@ PACKAGES = [
     "actors.breakers",
     "actors.broker",
     "adapters.broker",
+    "actors.risk",
+    "actors.feed",
+    "adapters.market",
+    "actors.portfolio",
 ]
 
 

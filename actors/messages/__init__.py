@@ -34,6 +34,9 @@ from ._enums import TimeInForce as TimeInForce
 from ._feeds import Bars as Bars
 from ._feeds import RecentBars as RecentBars
 from ._instruments import Instrument as Instrument
+from ._ledger import AccountOpened as AccountOpened
+from ._ledger import LedgerPosition as LedgerPosition
+from ._ledger import LedgerSnapshot as LedgerSnapshot
 from ._market import Bar as Bar
 from ._market import MarketStale as MarketStale
 from ._market import Quote as Quote
@@ -64,6 +67,7 @@ from ._risk import RiskDecision as RiskDecision
 from ._risk import RiskLeg as RiskLeg
 
 __all__ = [
+    "AccountOpened",
     "AccountStatus",
     "Alert",
     "AlertSeverity",
@@ -86,6 +90,8 @@ __all__ = [
     "GetStrategies",
     "Instrument",
     "InstrumentKind",
+    "LedgerPosition",
+    "LedgerSnapshot",
     "MarketStale",
     "OpenOrders",
     "OperatorCommand",
