@@ -16,6 +16,7 @@ from ._config import to_toml_data as to_toml_data
 from ._context import Actor as Actor
 from ._context import ActorContext as ActorContext
 from ._context import TaskStatus as TaskStatus
+from ._context import current_context as current_context
 from ._events import ActorCrashed as ActorCrashed
 from ._events import ActorEvent as ActorEvent
 from ._events import ActorRestarting as ActorRestarting
@@ -79,6 +80,7 @@ __all__ = [
     "TaskStatus",
     "Tree",
     "configure_logging",
+    "current_context",
     "decode_config",
     "is_transient",
     "load_config",

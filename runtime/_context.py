@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Hashable
+from contextvars import ContextVar
 from typing import Any, Protocol, TypeAlias, final
 
 import structlog
@@ -20,7 +21,7 @@ from ._clock import Clock
 from ._mailbox import MailboxReader, Policy
 from ._registry import ActorRef, Registry, Subscription
 
-__all__ = ["Actor", "ActorContext", "TaskStatus"]
+__all__ = ["Actor", "ActorContext", "TaskStatus", "current_context"]
 
 
 class TaskStatus(Protocol):
@@ -93,3 +94,24 @@ class ActorContext:
 
 
 Actor: TypeAlias = Callable[[ActorContext, TaskStatus], Awaitable[None]]
+
+
+_CURRENT: ContextVar[ActorContext] = ContextVar("tradeloop_actor_context")
+
+
+def current_context() -> ActorContext:
+    """The context of the actor whose task (or child task) is running.
+
+    It lets a helper handed to an actor from outside (a loader wired at
+    start-up, say) reach the registry as that actor, without the actor having
+    to pass its context along. Raises ``RuntimeError`` outside any actor.
+    """
+    try:
+        return _CURRENT.get()
+    except LookupError:
+        raise RuntimeError("current_context() called outside an actor") from None
+
+
+def enter_context(ctx: ActorContext) -> None:
+    """Make ``ctx`` current for this task and the tasks it starts (the supervisor's job)."""
+    _CURRENT.set(ctx)

@@ -48,7 +48,7 @@ import structlog
 import trio
 
 from ._classify import is_transient
-from ._context import ActorContext
+from ._context import ActorContext, enter_context
 from ._events import (
     ActorCrashed,
     ActorEvent,
@@ -362,7 +362,9 @@ class _Supervisor:
                     if isinstance(spec, SupervisorSpec):
                         await run_supervisor(spec, self.system, self.spec.name, ready)
                     else:
-                        await spec.actor(self._context(child, spec, incarnation), ready)
+                        ctx = self._context(child, spec, incarnation)
+                        enter_context(ctx)
+                        await spec.actor(ctx, ready)
                 except Exception as exc:
                     outcome = exc
         finally:

@@ -18,6 +18,7 @@ from runtime import (
     Subscribe,
     SupervisorSpec,
     TaskStatus,
+    current_context,
     open_tree,
 )
 from runtime.errors import (
@@ -164,3 +165,23 @@ async def test_registry_refuses_duplicates_and_conflicting_subscriptions(
         assert mailbox is not None
         with pytest.raises(SubscriptionConflict, match="already subscribes to Base as block"):
             tree.registry.subscribe(mailbox, Base, Policy.DROP_OLDEST)
+
+
+async def test_current_context_is_the_running_actors_own() -> None:
+    seen: list[tuple[str, int]] = []
+
+    async def probe(ctx: ActorContext, task_status: TaskStatus) -> None:
+        async def child_task() -> None:
+            current = current_context()
+            seen.append((current.name, current.incarnation))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(child_task)
+        task_status.started()
+        await trio.sleep_forever()
+
+    spec = SupervisorSpec(name="root", children=(ChildSpec(name="probe", actor=probe),))
+    async with open_tree(spec):
+        assert seen == [("probe", 1)]
+    with pytest.raises(RuntimeError, match="outside an actor"):
+        current_context()
