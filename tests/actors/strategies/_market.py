@@ -90,14 +90,22 @@ def position_update(strategy: StrategyBase, symbol: str) -> PositionUpdate:
     )
 
 
-def random_walk(symbols: tuple[str, ...], minutes: int, rng: random.Random) -> list[Bar]:
-    """1m bars of a random walk, 0.1% a minute, each bar's range a little wider than its move."""
+def random_walk(
+    symbols: tuple[str, ...], minutes: int, rng: random.Random, related: tuple[str, ...] = ()
+) -> list[Bar]:
+    """1m bars of a random walk, 0.1% a minute, each bar's range a little wider than its move.
+
+    The ``related`` symbols share 90% of their moves (correlation 0.9).
+    """
     prices = dict.fromkeys(symbols, 100.0)
     out: list[Bar] = []
     for minute in range(minutes):
+        common = rng.gauss(0.0, 1.0)
         for symbol in symbols:
             before = prices[symbol]
-            after = before * math.exp(0.001 * rng.gauss(0.0, 1.0))
+            own = rng.gauss(0.0, 1.0)
+            shock = 0.9 * common + math.sqrt(0.19) * own if symbol in related else own
+            after = before * math.exp(0.001 * shock)
             prices[symbol] = after
             out.append(
                 Bar(
