@@ -70,4 +70,5 @@ __all__ = [
     "strategy_actor",
     "strategy_actor_name",
     "strategy_subscriptions",
+    "timeframe_seconds",
 ]
