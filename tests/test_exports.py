@@ -21,6 +21,7 @@ PACKAGES = [
     "actors.feed",
     "adapters.market",
     "actors.portfolio",
+    "actors.strategies",
 ]
 
 
