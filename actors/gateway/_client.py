@@ -1,0 +1,123 @@
+"""One WebSocket client of the hub: its bounded outbox and what it has been sent.
+
+The hub fills the outbox with ``send_nowait`` only: a full outbox means the
+client fell behind, and it is cut off (it can reconnect and resume) rather
+than waited on. One writer task per client drains the outbox to the socket.
+
+What the writer has sent is kept as a range of event seqs ``[lo, hi]``, so a
+``resume`` replays exactly what the client has not been sent on this
+connection, in order, and live events already covered by a replay are
+skipped.
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias, final
+
+import trio
+from trio_websocket import WebSocketConnection
+
+__all__ = ["Client", "OutItem", "Recover", "Replay", "Snapshot"]
+
+CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_POLICY_VIOLATION = 1008
+CLOSE_GOING_AWAY = 1001
+
+
+@final
+class Replay:
+    """Buffered events after ``from_seq``, as ``(seq, frame)`` in order."""
+
+    __slots__ = ("frames", "from_seq")
+
+    def __init__(self, from_seq: int, frames: list[tuple[int, str]]) -> None:
+        self.from_seq = from_seq
+        self.frames = frames
+
+
+@final
+class Snapshot:
+    """Send a fresh snapshot as of event ``seq`` (the live events after it follow)."""
+
+    __slots__ = ("seq",)
+
+    def __init__(self, seq: int) -> None:
+        self.seq = seq
+
+
+@final
+class Recover:
+    """``from_seq`` cannot be replayed: send ``state_recovery`` and a snapshot."""
+
+    __slots__ = ("frame", "seq")
+
+    def __init__(self, seq: int, frame: str) -> None:
+        self.seq = seq
+        self.frame = frame
+
+
+# str: a reply or heartbeat (no seq of its own); tuple: an event (seq, frame)
+OutItem: TypeAlias = str | tuple[int, str] | Replay | Snapshot | Recover
+
+
+@final
+class Client:
+    __slots__ = (
+        "closed",
+        "conn",
+        "done",
+        "hi",
+        "inbox",
+        "lo",
+        "operator",
+        "outbox",
+        "topics",
+        "writer_done",
+    )
+
+    def __init__(self, conn: WebSocketConnection, *, outbox_size: int, operator: bool) -> None:
+        self.conn = conn
+        self.outbox, self.inbox = trio.open_memory_channel[OutItem](outbox_size)
+        self.operator = operator
+        self.topics: frozenset[str] | None = None  # None: every topic
+        self.lo = 1  # event seqs sent on this connection: [lo, hi], empty while hi < lo
+        self.hi = 0
+        self.closed: tuple[int, str] | None = None  # the close code and reason, once decided
+        self.done = trio.Event()
+        self.writer_done = trio.Event()
+
+    def wants(self, topic: str) -> bool:
+        return self.topics is None or topic in self.topics
+
+    def offer(self, item: OutItem) -> bool:
+        """Queue without waiting; False when a full outbox just cut the client off as too slow.
+
+        A client already closing ignores the item (and answers True).
+        """
+        if self.closed is not None:
+            return True
+        try:
+            self.outbox.send_nowait(item)
+        except trio.WouldBlock:
+            self.close(
+                CLOSE_TRY_AGAIN_LATER,
+                f"client too slow: {self.outbox.statistics().max_buffer_size} messages "
+                f"queued; reconnect and resume from seq {self.hi}",
+            )
+            return False
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        """Decide to end the connection; the first decision's code and reason win."""
+        if self.closed is None:
+            self.closed = (code, reason)
+            self.outbox.close()
+            self.done.set()
+
+    def covers(self, seq: int) -> bool:
+        return self.lo <= seq <= self.hi
+
+    def mark_sent(self, seq: int) -> None:
+        if self.hi < self.lo:
+            self.lo = seq
+        self.hi = max(self.hi, seq)
