@@ -22,6 +22,7 @@ PACKAGES = [
     "adapters.market",
     "actors.portfolio",
     "actors.strategies",
+    "actors.gateway",
 ]
 
 
