@@ -18,6 +18,7 @@ full: there are few.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from typing import Any, Final, NamedTuple
 
 from ._codec import GENESIS, Codec, record_checksum, snapshot_checksum
@@ -65,6 +66,8 @@ def check_record(
         raise JournalCorrupt(path, None, "a record's seq is not an integer")
     _shape(path, row, seq, "seq")
     seq, ts, tag, payload, checksum = row[:5]
+    if expected is not None and seq < expected:
+        raise JournalCorrupt(path, seq, f"out of place: expected seq {expected} or later")
     if expected is not None and seq != expected:
         raise JournalCorrupt(path, expected, f"missing (the next stored record is seq {seq})")
     if prev is None:
@@ -167,47 +170,51 @@ def verify(
 def _walk_records(
     conn: sqlite3.Connection, path: str, codec: Codec, head: Head, full: bool, progress: _Progress
 ) -> int:
-    count, low, high = conn.execute("SELECT count(*), min(seq), max(seq) FROM records").fetchone()
-    if count and (type(low) is not int or low < 1):
-        raise JournalCorrupt(path, None, f"a record has seq {low!r}; seqs start at 1")
-    if count and high > head.seq:
-        raise JournalCorrupt(path, head.seq + 1, f"stored beyond the committed end ({head.seq})")
-    if count != head.seq:
-        gap = conn.execute(
-            "SELECT r.seq + 1 FROM records r WHERE r.seq < ? AND NOT EXISTS"
-            " (SELECT 1 FROM records n WHERE n.seq = r.seq + 1) ORDER BY r.seq LIMIT 1",
-            (head.seq,),
-        ).fetchone()
-        missing = 1 if low != 1 else gap[0] if gap else (high or 0) + 1
-        raise JournalCorrupt(
-            path,
-            missing,
-            f"missing: the committed log holds seq 1..{head.seq}, "
-            f"{head.seq - count} record(s) are gone",
-        )
     start = 0 if full else max(0, head.seq - TAIL_RECORDS)
     prev: str = GENESIS
     if start:
         stored = conn.execute("SELECT checksum FROM records WHERE seq = ?", (start,)).fetchone()
         if stored is None or type(stored[0]) is not str:
-            raise JournalCorrupt(path, start, "missing or malformed checksum")
+            raise JournalCorrupt(path, start, "missing, or its checksum is malformed")
         prev = stored[0]
     expected = start + 1
     progress.seq = expected
     rows = conn.execute(
         "SELECT seq, ts, type, payload, checksum FROM records WHERE seq > ? ORDER BY seq",
-        (start,),
+        (start if start else -(2**63),),
     )
-    for row in rows:
-        check_record(path, codec, row, prev, expected)
-        prev = row[4]
-        expected += 1
-        progress.seq = expected
+    with closing(rows):  # an unfinished statement would keep the file open after an error
+        for row in rows:
+            if type(row[0]) is int and row[0] > head.seq:
+                raise JournalCorrupt(path, row[0], f"stored beyond the committed end ({head.seq})")
+            check_record(path, codec, row, prev, expected)
+            prev = row[4]
+            expected += 1
+            progress.seq = expected
     if expected - 1 != head.seq:
-        raise JournalCorrupt(path, expected, f"missing: the log should end at seq {head.seq}")
+        raise JournalCorrupt(path, expected, f"missing: the committed log ends at seq {head.seq}")
     if prev != head.checksum:
         raise JournalCorrupt(path, head.seq, "the last record does not match the committed head")
+    if not full:
+        _check_extent(conn, path, head)
     return head.seq - start
+
+
+def _check_extent(conn: sqlite3.Connection, path: str, head: Head) -> None:
+    """The records not re-hashed must at least all be there: seq 1..head, nothing else."""
+    count, low = conn.execute("SELECT count(*), min(seq) FROM records").fetchone()
+    if count and low != 1:
+        raise JournalCorrupt(path, 1 if low > 1 else low, f"the log starts at seq {low}, not 1")
+    if count != head.seq:
+        gap = conn.execute(
+            "SELECT r.seq + 1 FROM records r WHERE NOT EXISTS"
+            " (SELECT 1 FROM records n WHERE n.seq = r.seq + 1) ORDER BY r.seq LIMIT 1"
+        ).fetchone()
+        raise JournalCorrupt(
+            path,
+            gap[0] if gap else 1,
+            f"missing: {head.seq - count} of the committed seq 1..{head.seq} are gone",
+        )
 
 
 def _walk_snapshots(conn: sqlite3.Connection, path: str, codec: Codec, head: Head) -> int:
@@ -218,11 +225,12 @@ def _walk_snapshots(conn: sqlite3.Connection, path: str, codec: Codec, head: Hea
     )
     prev = GENESIS
     expected = 1
-    for row in rows:
-        record = GENESIS if row[2] == 0 else row[7] if type(row[7]) is str else None
-        check_snapshot(path, codec, row, prev, record, expected)
-        prev = row[6]
-        expected += 1
+    with closing(rows):
+        for row in rows:
+            record = GENESIS if row[2] == 0 else row[7] if type(row[7]) is str else None
+            check_snapshot(path, codec, row, prev, record, expected)
+            prev = row[6]
+            expected += 1
     if expected - 1 != head.snapshot_id or prev != head.snapshot_checksum:
         raise JournalCorrupt(
             path,

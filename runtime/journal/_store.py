@@ -30,6 +30,7 @@ import math
 import os
 import sqlite3
 from collections.abc import Callable, Collection, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Final, Literal, final
 
@@ -122,13 +123,31 @@ def _create(path: str) -> None:
 
 
 def _check_header(path: str) -> None:
-    """Refuse a file that is not an SQLite database before sqlite touches it."""
+    """Refuse a file that is not an SQLite database, or is shorter than its header says.
+
+    sqlite reports a truncated file only as "malformed" on the first read;
+    the header's page count and size say plainly what is missing.
+    """
     with open(path, "rb") as file:
-        start = file.read(len(_MAGIC))
-    if not start:
+        header = file.read(100)
+        size = file.seek(0, os.SEEK_END)
+    if not header:
         raise JournalError(f"journal {path!r} is an empty file, not a journal")
-    if start != _MAGIC:
+    if header[: len(_MAGIC)] != _MAGIC:
         raise JournalError(f"journal {path!r} is not a journal: not an SQLite database")
+    if len(header) < 100:
+        raise JournalCorrupt(path, None, f"truncated to {size} bytes, inside the file header")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[24:28] == header[92:96]  # the page count is current (sqlite's own rule)
+    if valid and size < pages * page_size:
+        raise JournalCorrupt(
+            path,
+            None,
+            f"truncated: {size} bytes, the header says {pages} pages of {page_size} bytes "
+            f"({pages * page_size} bytes)",
+        )
 
 
 @final
@@ -359,10 +378,11 @@ class JournalStore:
         out: list[Record] = []
         append = out.append
         try:
-            for row in conn.execute(sql, params):
-                prev = GENESIS if row[0] == 1 else row[5]
-                message = check_record(path, codec, row, prev, None)
-                append(Record(seq=row[0], ts=row[1], payload=message))
+            with closing(conn.execute(sql, params)) as rows:
+                for row in rows:
+                    prev = GENESIS if row[0] == 1 else row[5]
+                    message = check_record(path, codec, row, prev, None)
+                    append(Record(seq=row[0], ts=row[1], payload=message))
         except sqlite3.DatabaseError as error:
             seq = out[-1].seq + 1 if out else after + 1
             raise JournalCorrupt(path, seq, f"sqlite cannot read it: {error}") from None
