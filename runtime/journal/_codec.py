@@ -35,11 +35,8 @@ _SNAPSHOT_FIELDS: Final = struct.Struct(">qdII")  # seq, ts, len(name), len(type
 
 def record_checksum(prev: str, seq: int, ts: float, tag: str, payload: bytes) -> str:
     tag_bytes = tag.encode()
-    digest = sha256(prev.encode())
-    digest.update(_RECORD_FIELDS.pack(seq, ts, len(tag_bytes)))
-    digest.update(tag_bytes)
-    digest.update(payload)
-    return digest.hexdigest()
+    fields = _RECORD_FIELDS.pack(seq, ts, len(tag_bytes))
+    return sha256(b"".join((prev.encode(), fields, tag_bytes, payload))).hexdigest()
 
 
 def snapshot_checksum(
@@ -97,15 +94,19 @@ class Codec:
 
     def decode(self, tag: str, payload: bytes) -> Message:
         """Decode a stored payload; raises ValueError saying why it is not a ``tag``."""
-        if tag not in self.types:
-            raise ValueError(f"type {tag!r} is not one this journal holds ({sorted(self.types)})")
         try:
             message: Message = self._decoder.decode(payload)
         except msgspec.DecodeError as error:  # ValidationError is a DecodeError
+            self._check_held(tag)
             raise ValueError(f"payload does not decode as {tag!r}: {error}") from None
-        if type(message) is not self.types[tag]:
+        if type(message) is not self.types.get(tag):
+            self._check_held(tag)
             raise ValueError(f"payload is a {type(message).__name__}, the record says {tag!r}")
         return message
+
+    def _check_held(self, tag: str) -> None:
+        if tag not in self.types:
+            raise ValueError(f"type {tag!r} is not one this journal holds ({sorted(self.types)})")
 
     def tag_of_type(self, message_type: type[Message]) -> str:
         tag = self.tags.get(message_type)

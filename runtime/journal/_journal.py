@@ -118,6 +118,8 @@ class Journal:
         If that write is stuck (a hung disk) the file is left to sqlite to
         close with the process; no later call can use it either way.
         """
+        if self._closed:
+            return
         with trio.move_on_after(CLOSE_TIMEOUT, shield=True):
             await self._call(self._store.close)
         self._closed = True

@@ -26,7 +26,11 @@ __all__ = [
 
 
 class Append(Message, frozen=True, tag="journal_append"):
-    """Append these records in order (with others waiting, in one transaction)."""
+    """Append these records in order (with others waiting, in one transaction).
+
+    Ask it: only the ``Appended`` answer says the records are durable. A told
+    ``Append`` is written too, but nobody learns when, or whether it failed.
+    """
 
     records: tuple[Message, ...]
 

@@ -73,7 +73,11 @@ PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
 """
 
-_READ: Final = (
+_READ_RUN: Final = (
+    "SELECT r.seq, r.ts, r.type, r.payload, r.checksum"
+    " FROM records r WHERE r.seq > ? AND r.seq <= ?"
+)
+_READ_SUBSET: Final = (
     "SELECT r.seq, r.ts, r.type, r.payload, r.checksum,"
     " (SELECT p.checksum FROM records p WHERE p.seq = r.seq - 1)"
     " FROM records r WHERE r.seq > ? AND r.seq <= ?"
@@ -128,9 +132,12 @@ def _check_header(path: str) -> None:
     sqlite reports a truncated file only as "malformed" on the first read;
     the header's page count and size say plainly what is missing.
     """
-    with open(path, "rb") as file:
-        header = file.read(100)
-        size = file.seek(0, os.SEEK_END)
+    try:
+        with open(path, "rb") as file:
+            header = file.read(100)
+            size = file.seek(0, os.SEEK_END)
+    except OSError as error:
+        raise JournalError(f"journal {path!r} cannot be read: {error}") from None
     if not header:
         raise JournalError(f"journal {path!r} is an empty file, not a journal")
     if header[: len(_MAGIC)] != _MAGIC:
@@ -362,11 +369,18 @@ class JournalStore:
         so damage done to the file while it is open is refused here too.
         """
         conn = self._live()
-        sql = _READ
+        if after < 0:
+            raise ValueError(f"after must be >= 0, not {after}")
         params: list[Any] = [after, self._head.seq]
-        if types is not None:
+        if types is None:  # a contiguous run: each row is checked against the one before
+            sql = _READ_RUN
+            prev: str | None = GENESIS
+            if after > 0:
+                stored = conn.execute("SELECT checksum FROM records WHERE seq = ?", (after,))
+                prev = next(iter(stored.fetchall()), (None,))[0]
+        else:  # a filtered subset: each row is checked against its stored predecessor
             tags = [self.codec.tag_of_type(message_type) for message_type in types]
-            sql += f" AND r.type IN ({', '.join('?' * len(tags))})"
+            sql = _READ_SUBSET + f" AND r.type IN ({', '.join('?' * len(tags))})"
             params.extend(tags)
         sql += " ORDER BY r.seq"
         if limit is not None:
@@ -377,15 +391,26 @@ class JournalStore:
         path, codec = self.path, self.codec
         out: list[Record] = []
         append = out.append
+        expected = after + 1
         try:
             with closing(conn.execute(sql, params)) as rows:
-                for row in rows:
-                    prev = GENESIS if row[0] == 1 else row[5]
-                    message = check_record(path, codec, row, prev, None)
-                    append(Record(seq=row[0], ts=row[1], payload=message))
+                if types is None:
+                    for row in rows:
+                        message = check_record(path, codec, row, prev, expected)
+                        append(Record(seq=expected, ts=row[1], payload=message))
+                        prev = row[4]
+                        expected += 1
+                else:
+                    for row in rows:
+                        prev = GENESIS if row[0] == 1 else row[5]
+                        message = check_record(path, codec, row, prev, None)
+                        append(Record(seq=row[0], ts=row[1], payload=message))
         except sqlite3.DatabaseError as error:
             seq = out[-1].seq + 1 if out else after + 1
             raise JournalCorrupt(path, seq, f"sqlite cannot read it: {error}") from None
+        if types is None and limit is None and expected <= self._head.seq:
+            end = self._head.seq
+            raise JournalCorrupt(path, expected, f"missing: the committed log ends at seq {end}")
         return out
 
     def latest_snapshot(self, name: str) -> Snapshot | None:

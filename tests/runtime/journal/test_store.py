@@ -96,6 +96,8 @@ def test_bad_requests_are_refused_before_anything_is_written(tmp_path: Path) -> 
         store.append([fill(1)], float("nan"))
     with pytest.raises(TypeError, match="does not hold Stranger"):
         store.read(types=[Stranger])
+    with pytest.raises(ValueError, match="after must be >= 0"):
+        store.read(after=-1)
     assert (store.last_seq, store.transactions) == (0, 0)
     store.close()
 
@@ -116,6 +118,8 @@ def test_missing_files_and_directories_are_named(tmp_path: Path) -> None:
         JournalStore.open(tmp_path / "absent.db", TYPES, create=False)
     with pytest.raises(JournalError, match=r"directory .*nowhere.* does not exist"):
         JournalStore.open(tmp_path / "nowhere" / "journal.db", TYPES)
+    with pytest.raises(JournalError, match=r"cannot be read: .*Is a directory"):
+        JournalStore.open(tmp_path, TYPES)
 
 
 def test_a_failed_write_rolls_back_and_closes_the_store(tmp_path: Path) -> None:
