@@ -82,6 +82,15 @@ def test_reordered_records_are_found(tmp_path: Path) -> None:
     _corrupt_at(path, 2, "checksum mismatch")
 
 
+def test_a_column_of_the_wrong_type_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "journal.db"
+    _journal(path)
+    tamper(path, "UPDATE records SET ts = 'noon' WHERE seq = 3")
+    _corrupt_at(path, 3, "ts is text, not a number")
+    tamper(path, "UPDATE records SET ts = 1.0, payload = 'text' WHERE seq = 3")
+    _corrupt_at(path, 3, "payload is text, not a blob")
+
+
 def test_a_truncated_file_is_refused_saying_how_much_is_missing(tmp_path: Path) -> None:
     path = tmp_path / "journal.db"
     _journal(path, records=3000)
