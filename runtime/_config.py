@@ -60,13 +60,17 @@ def to_toml_data(config: object) -> dict[str, Any]:
     """The config as TOML-ready data (Decimal kept exact, None left out)."""
     data = msgspec.to_builtins(config, builtin_types=(Decimal,))
     assert isinstance(data, dict)
-    return _drop_none(data)
+    cleaned: dict[str, Any] = _drop_none(data)
+    return cleaned
 
 
-def _drop_none(value: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: _drop_none(v) if isinstance(v, dict) else v for k, v in value.items() if v is not None
-    }
+def _drop_none(value: Any) -> Any:
+    """TOML has no null: leave unset keys out, in tables and in arrays of tables."""
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_drop_none(v) for v in value]
+    return value
 
 
 def _explain(message: str) -> tuple[str, str]:

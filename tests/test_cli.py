@@ -19,9 +19,20 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+# Free ports (the OS picks), so a test never collides with a daemon already running here.
+FREE_PORTS = "[gateway.hub]\nport = 0\n[gateway.http]\nport = 0\n"
+
+
+def _free_ports_config(tmp_path: Path) -> str:
+    path = tmp_path / "ports.toml"
+    path.write_text(FREE_PORTS)
+    return str(path)
+
+
 def test_run_logs_json_and_stops_on_sigterm(tmp_path: Path) -> None:
+    config = _free_ports_config(tmp_path)
     with subprocess.Popen(
-        [*TRADELOOP, "run", "--data-dir", str(tmp_path / "var"), "--seed", "3"],
+        [*TRADELOOP, "run", "--config", config, "--data-dir", str(tmp_path / "var"), "--seed", "3"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -77,7 +88,14 @@ def test_config_show_prints_the_effective_config(tmp_path: Path) -> None:
 
 def test_a_second_signal_forces_the_exit(tmp_path: Path) -> None:
     with subprocess.Popen(
-        [*TRADELOOP, "run", "--data-dir", str(tmp_path / "var")],
+        [
+            *TRADELOOP,
+            "run",
+            "--config",
+            _free_ports_config(tmp_path),
+            "--data-dir",
+            str(tmp_path / "var"),
+        ],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

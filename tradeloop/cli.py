@@ -8,10 +8,12 @@ file, the key path and the reason.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import msgspec
@@ -19,11 +21,15 @@ import structlog
 import tomli_w
 import trio
 
-from runtime import configure_logging, load_config, serve_tree, to_toml_data
+from adapters.market import default_universe
+from runtime import configure_logging, load_config, to_toml_data
 from runtime.errors import ConfigError, SupervisorGaveUp
+from runtime.journal import JournalCorrupt, JournalError
 
-from ._app import build_tree
+from . import _journal_cli as journal_cli
 from ._config import Config
+from ._daemon import serve_daemon
+from ._monitor import run_monitor
 
 __all__ = ["main"]
 
@@ -55,6 +61,37 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the daemon until SIGINT/SIGTERM")
     _add_config_options(run)
     run.set_defaults(command_fn=_cmd_run)
+
+    journal = commands.add_parser("journal", help="verify, export, back up or restore the journal")
+    journal_commands = journal.add_subparsers(title="journal commands")
+    verify = journal_commands.add_parser("verify", help="check every record's checksum and payload")
+    _add_config_options(verify)
+    verify.add_argument("--quick", action="store_true", help="check only the tail of the log")
+    verify.set_defaults(command_fn=_cmd_journal_verify)
+    export = journal_commands.add_parser("export", help="print the journal as JSON lines or CSV")
+    _add_config_options(export)
+    export.add_argument("--format", choices=("jsonl", "tradenote"), default="jsonl")
+    export.set_defaults(command_fn=_cmd_journal_export)
+    backup = journal_commands.add_parser("backup", help="copy the journal, verified, to DEST")
+    _add_config_options(backup)
+    backup.add_argument("dest", type=Path)
+    backup.set_defaults(command_fn=_cmd_journal_backup)
+    restore = journal_commands.add_parser(
+        "restore", help="replace the journal with a verified backup (daemon stopped)"
+    )
+    _add_config_options(restore)
+    restore.add_argument("backup", type=Path)
+    restore.add_argument(
+        "--move-aside", action="store_true", help="rename the current journal instead of refusing"
+    )
+    restore.set_defaults(command_fn=_cmd_journal_restore)
+
+    monitor = commands.add_parser("monitor", help="a live terminal dashboard of a running daemon")
+    _add_config_options(monitor)
+    monitor.add_argument("--url", help="hub URL (default: from the config)")
+    monitor.add_argument("--token", help="read or operator token (default: TRADELOOP_READ_TOKEN)")
+    monitor.add_argument("--once", action="store_true", help="draw one snapshot and exit")
+    monitor.set_defaults(command_fn=_cmd_monitor)
 
     config = commands.add_parser("config", help="inspect the configuration")
     config_commands = config.add_subparsers(title="config commands")
@@ -90,6 +127,77 @@ def _cmd_config_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _journal_path(args: argparse.Namespace) -> tuple[Config, Path]:
+    config = _effective_config(args)
+    return config, Path(config.runtime.data_dir) / config.journal.file
+
+
+def _journal_command(args: argparse.Namespace, action: Callable[[Config, Path], str]) -> int:
+    try:
+        config, path = _journal_path(args)
+        print(action(config, path))
+    except ConfigError as exc:
+        print(f"tradeloop: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except JournalCorrupt as exc:
+        print(
+            f"tradeloop: journal corrupt: {exc}\n"
+            "Nothing was changed. Keep the file for inspection and restore a verified copy "
+            "with `tradeloop journal restore BACKUP --move-aside`.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    except JournalError as exc:
+        print(f"tradeloop: journal error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _cmd_journal_verify(args: argparse.Namespace) -> int:
+    return _journal_command(args, lambda _, path: journal_cli.verify(path, full=not args.quick))
+
+
+def _cmd_journal_export(args: argparse.Namespace) -> int:
+    def export(config: Config, path: Path) -> str:
+        if args.format == "jsonl":
+            count = journal_cli.export_jsonl(path, sys.stdout)
+        else:
+            instruments = {p.instrument.symbol: p.instrument for p in default_universe()}
+            count = journal_cli.export_tradenote(path, sys.stdout, instruments)
+        return f"# {count} rows"  # after the data: easy to strip, and honest about the count
+
+    return _journal_command(args, export)
+
+
+def _cmd_journal_backup(args: argparse.Namespace) -> int:
+    return _journal_command(args, lambda _, path: journal_cli.backup(path, args.dest))
+
+
+def _cmd_journal_restore(args: argparse.Namespace) -> int:
+    return _journal_command(
+        args, lambda _, path: journal_cli.restore(args.backup, path, move_aside=args.move_aside)
+    )
+
+
+def _cmd_monitor(args: argparse.Namespace) -> int:
+    try:
+        config = _effective_config(args)
+    except ConfigError as exc:
+        print(f"tradeloop: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    hub = config.gateway.hub
+    url = args.url or f"ws://{hub.host}:{hub.port}/ws"
+    token = (
+        args.token
+        or os.environ.get("TRADELOOP_READ_TOKEN")
+        or os.environ.get("TRADELOOP_OPERATOR_TOKEN")
+        or config.gateway.read_token
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        trio.run(partial(run_monitor, url, token, once=args.once))
+    return EXIT_OK
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     try:
         config = _effective_config(args)
@@ -109,7 +217,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 async def _run_daemon(config: Config, data_dir: Path) -> None:
-    spec = build_tree(config)
     async with trio.open_nursery() as outer:
         app = trio.CancelScope()
         outer.start_soon(_watch_signals, app, config.runtime.shutdown_grace)
@@ -121,7 +228,7 @@ async def _run_daemon(config: Config, data_dir: Path) -> None:
                     seed=config.runtime.seed,
                     pid=os.getpid(),
                 )
-                await serve_tree(spec, seed=config.runtime.seed, task_status=_Announce())
+                await serve_daemon(config, data_dir, task_status=_Announce())
             log.info("daemon stopped")
         finally:
             outer.cancel_scope.cancel(reason="daemon stopped")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from actors.messages import Fill, Order, OrderUpdate, ReconciliationReport
+from actors.messages import AccountOpened, Fill, Order, OrderUpdate, ReconciliationReport
 
 from ._book import OrderBook
 
@@ -23,7 +23,7 @@ __all__ = ["SessionMemory", "replay_history", "sequence_of"]
 class SessionMemory:
     """What a session knows before it talks to the venue."""
 
-    __slots__ = ("book", "fills_cursor", "last_report", "next_sequence", "positions")
+    __slots__ = ("book", "fills_cursor", "last_report", "next_sequence", "opened", "positions")
 
     def __init__(self, book: OrderBook, positions: dict[str, Decimal], next_sequence: int):
         self.book = book
@@ -31,6 +31,7 @@ class SessionMemory:
         self.next_sequence = next_sequence
         self.fills_cursor: str | None = None
         self.last_report: ReconciliationReport | None = None
+        self.opened = False  # the account's opening cash is journaled
 
     def book_fill(self, fill: Fill) -> bool:
         """Apply an execution once; the position moves only for a new one."""
@@ -68,6 +69,8 @@ def replay_history(account: str, records: Iterable[object]) -> SessionMemory:
             _restore_update(book, record)
         elif isinstance(record, Fill) and record.account == account:
             memory.book_fill(record)
+        elif isinstance(record, AccountOpened) and record.account == account:
+            memory.opened = True
         elif isinstance(record, ReconciliationReport) and record.account == account:
             memory.last_report = record
             memory.fills_cursor = record.fills_cursor

@@ -25,7 +25,13 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING
 
-from actors.messages import AlertSeverity, OrderStatus, PositionDifference, ReconciliationReport
+from actors.messages import (
+    AccountOpened,
+    AlertSeverity,
+    OrderStatus,
+    PositionDifference,
+    ReconciliationReport,
+)
 from adapters.broker import OrderNotFound
 
 if TYPE_CHECKING:
@@ -88,6 +94,8 @@ async def reconcile(session: _Session) -> ReconciliationReport:
     account = await session.request(client.get_account)
     session.venue_positions = {p.symbol: p.quantity for p in positions if p.quantity}
     session.venue_cash = account.cash
+    if not session.memory.opened:
+        await _open_account(session, account.cash, bool(positions or fills))
     ours = session.memory.positions
     theirs = session.venue_positions
     zero = Decimal(0)
@@ -136,3 +144,22 @@ async def reconcile(session: _Session) -> ReconciliationReport:
         differences=len(differences),
     )
     return report
+
+
+async def _open_account(session: _Session, cash: Decimal, traded: bool) -> None:
+    """Journal the account's opening cash the first time the session meets it.
+
+    The portfolio's books start from this record. A venue account that has
+    traded before our journal began cannot be opened exactly from its cash
+    alone; that is reported, and the positions differences show the rest.
+    """
+    opened = AccountOpened(account=session.account, cash=cash, ts=session.ctx.clock.time())
+    await session.journal.record([opened])
+    session.memory.opened = True
+    await session.ctx.publish(opened)
+    if traded:
+        await session.alert(
+            AlertSeverity.CRITICAL,
+            "the venue account has history this journal does not: opened at its current cash",
+            cash=str(cash),
+        )
