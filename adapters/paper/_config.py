@@ -1,0 +1,94 @@
+"""The paper venue's knobs, each a documented default a config file may override.
+
+Every model is a frozen msgspec Struct that forbids unknown fields, so a
+misspelt key in the daemon's TOML is an error naming the key, not a silently
+ignored setting. Money and rates are ``Decimal``; durations are float seconds.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+
+from actors.messages import SessionCalendar
+
+from ._faults import FaultPlan
+
+__all__ = ["CommissionModel", "LatencyModel", "PaperConfig", "SlippageModel"]
+
+NonNegative = Annotated[Decimal, msgspec.Meta(ge=0)]
+Seconds = Annotated[float, msgspec.Meta(ge=0)]
+
+
+class SlippageModel(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How far past the touch a market order fills, in basis points of the touch.
+
+    ``bps = base_bps + impact_bps * quantity / displayed size
+    + volatility_weight * volatility``, capped at ``max_bps``; the volatility is
+    an exponentially weighted mean of the absolute mid-price moves between
+    quotes, in bps, with weight ``volatility_alpha`` on the newest move. The
+    price is rounded to the tick away from the trader (a buyer pays up).
+    """
+
+    base_bps: NonNegative = Decimal("1")
+    impact_bps: NonNegative = Decimal("5")
+    volatility_weight: NonNegative = Decimal("0.5")
+    volatility_alpha: Annotated[Decimal, msgspec.Meta(gt=0, le=1)] = Decimal("0.1")
+    max_bps: NonNegative = Decimal("50")
+
+
+class LatencyModel(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One-way delay of a request or reply: ``base`` plus an exponential ``jitter`` mean."""
+
+    base: Seconds = 0.002
+    jitter: Seconds = 0.001
+
+
+class CommissionModel(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What an order costs: per share (stocks) or per contract (futures).
+
+    The minimum applies per order, not per fill: an order's commission so far
+    is ``max(rate * filled, minimum)`` rounded to the cent, and each fill
+    carries the increase, so partial fills add up to the order's total.
+    """
+
+    per_share: NonNegative = Decimal("0.005")
+    stock_minimum: NonNegative = Decimal("1.00")
+    per_contract: NonNegative = Decimal("0.85")
+    future_minimum: NonNegative = Decimal("0")
+
+
+class PaperConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The whole venue.
+
+    ``participation`` is the share of a quote's displayed size (for a
+    marketable limit order) or of a trade's size (for a resting one) an order
+    may take per market event, at least one lot. ``leverage`` multiplies equity
+    into buying power for stocks (1: cash account, 2: Reg T margin);
+    ``future_initial_margin`` is held per open contract (``future_margins``
+    overrides it per symbol). ``request_timeout``
+    is how long a client waits before a fault-injected timeout is reported.
+    ``stream_capacity`` bounds each update subscriber's buffer: one that falls
+    that far behind is disconnected rather than slowing the venue.
+    ``fill_history`` is how many executions are kept for ``fills(after=)``.
+    """
+
+    participation: Annotated[Decimal, msgspec.Meta(gt=0, le=1)] = Decimal("0.25")
+    slippage: SlippageModel = SlippageModel()
+    latency: LatencyModel = LatencyModel()
+    commission: CommissionModel = CommissionModel()
+    allow_short: bool = True
+    leverage: Annotated[Decimal, msgspec.Meta(gt=0)] = Decimal("2")
+    future_initial_margin: NonNegative = Decimal("1500")
+    future_margins: dict[str, NonNegative] = msgspec.field(default_factory=dict)
+    trigger_stops_on_quotes: bool = False
+    calendar: SessionCalendar = SessionCalendar()
+    request_timeout: Seconds = 5.0
+    stream_capacity: Annotated[int, msgspec.Meta(ge=1)] = 1000
+    fill_history: Annotated[int, msgspec.Meta(ge=1)] = 100_000
+    faults: FaultPlan = FaultPlan()
+
+    def initial_margin(self, symbol: str) -> Decimal:
+        return self.future_margins.get(symbol, self.future_initial_margin)
