@@ -21,7 +21,7 @@ from typing import Final
 import trio
 from trio_websocket import ConnectionClosed, WebSocketConnection
 
-__all__ = ["send_frames", "text_frame"]
+__all__ = ["abort", "send_frames", "text_frame"]
 
 _FIN_TEXT: Final = 0x81  # FIN bit and opcode 1 (text)
 
@@ -48,3 +48,8 @@ async def send_frames(conn: WebSocketConnection, data: bytes) -> None:
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             await conn._abort_web_socket()
             raise ConnectionClosed(conn.closed) from None
+
+
+async def abort(conn: WebSocketConnection) -> None:
+    """Drop the TCP connection without a close frame (after a write was cut mid-frame)."""
+    await trio.aclose_forcefully(conn._stream)

@@ -59,7 +59,7 @@ from ._envelope import (
     encode_frame,
     event_of,
 )
-from ._frames import send_frames
+from ._frames import abort, send_frames
 from ._queries import GetHubStats, GetListenAddress, HubStats, ListenAddress
 from ._snapshot import build_snapshot
 from ._tokens import bearer_token, token_matches
@@ -318,9 +318,14 @@ class _Hub:
                     await client.writer_done.wait()
                 nursery.cancel_scope.cancel()
         finally:
-            code, reason = client.closed or (CLOSE_GOING_AWAY, "hub shutting down")
-            with trio.move_on_after(config.close_timeout, shield=True):
-                await client.conn.aclose(code, reason)
+            if client.writer_done.is_set():
+                code, reason = client.closed or (CLOSE_GOING_AWAY, "hub shutting down")
+                with trio.move_on_after(config.close_timeout, shield=True):
+                    await client.conn.aclose(code, reason)
+            else:
+                # a write was cut mid-frame: a close frame now would follow half a
+                # frame, so the peer (which is not reading) only sees TCP close
+                await abort(client.conn)
 
     async def _write(self, client: Client) -> None:
         """Drain the outbox: all that is queued goes out in one write."""
