@@ -2,7 +2,8 @@
 
 The hub fills the outbox with ``send_nowait`` only: a full outbox means the
 client fell behind, and it is cut off (it can reconnect and resume) rather
-than waited on. One writer task per client drains the outbox to the socket.
+than waited on. One writer task per client drains the outbox to the socket,
+everything queued at once in one write. Every frame is pre-built bytes.
 
 What the writer has sent is kept as a range of event seqs ``[lo, hi]``, so a
 ``resume`` replays exactly what the client has not been sent on this
@@ -30,7 +31,7 @@ class Replay:
 
     __slots__ = ("frames", "from_seq")
 
-    def __init__(self, from_seq: int, frames: list[tuple[int, str]]) -> None:
+    def __init__(self, from_seq: int, frames: list[tuple[int, bytes]]) -> None:
         self.from_seq = from_seq
         self.frames = frames
 
@@ -51,13 +52,13 @@ class Recover:
 
     __slots__ = ("frame", "seq")
 
-    def __init__(self, seq: int, frame: str) -> None:
+    def __init__(self, seq: int, frame: bytes) -> None:
         self.seq = seq
         self.frame = frame
 
 
-# str: a reply or heartbeat (no seq of its own); tuple: an event (seq, frame)
-OutItem: TypeAlias = str | tuple[int, str] | Replay | Snapshot | Recover
+# bytes: a reply or heartbeat frame (no seq of its own); tuple: an event (seq, frame)
+OutItem: TypeAlias = bytes | tuple[int, bytes] | Replay | Snapshot | Recover
 
 
 @final

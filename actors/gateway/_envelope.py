@@ -2,8 +2,9 @@
 
 Every server message is ``{"type", "seq", "ts", "data"}`` (DESIGN.md). ``seq``
 numbers events; replies, heartbeats and snapshots carry the current ``seq``
-without raising it. A frame is encoded once per broadcast with one encoder and
-the same text is written to every client.
+without raising it. A frame is encoded once per broadcast with one encoder,
+wrapped as a WebSocket frame once (:mod:`._frames`), and the same bytes are
+written to every client.
 
 Client messages are a tagged union on ``type``, decoded by one msgspec
 decoder. A message that is not JSON, has an unknown type or a wrong field
@@ -35,6 +36,8 @@ from runtime import (
     SupervisorEscalated,
     SupervisorGaveUpEvent,
 )
+
+from ._frames import text_frame
 
 __all__ = [
     "CLIENT_TOPICS",
@@ -98,9 +101,9 @@ class Envelope(msgspec.Struct, frozen=True):
 _ENCODER: Final = msgspec.json.Encoder()
 
 
-def encode_frame(type_: str, seq: int, ts: float, data: Any) -> str:
-    """One server message as JSON text (a text frame on the wire)."""
-    return _ENCODER.encode(Envelope(type_, seq, ts, data)).decode()
+def encode_frame(type_: str, seq: int, ts: float, data: Any) -> bytes:
+    """One server message as a complete WebSocket text frame, ready to write."""
+    return text_frame(_ENCODER.encode(Envelope(type_, seq, ts, data)))
 
 
 def fields_of(message: msgspec.Struct) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from actors.messages import (
     CancelOrder,
     Fill,
     FlattenAccount,
+    GetAccount,
     GetBreakers,
     GetOpenOrders,
     GetPortfolio,
@@ -47,6 +48,7 @@ from actors.messages import (
 from runtime import Actor, ActorContext, Message, Policy, Request, Subscribe, TaskStatus
 from runtime.errors import ActorUnavailable, AskTimeout
 
+from ._accounts import account_view
 from ._commands import CommandFailed, broker_name, forward
 from ._commands import Route as CommandRoute
 from ._config import HttpConfig
@@ -404,25 +406,37 @@ class _Ingress:
         return JSONResponse([fields_of(info) for info in self.registry.actors()])
 
     async def accounts(self, request: HttpRequest) -> Response:
-        async def produce() -> Any:
-            snapshot = await self._read(request, "portfolio", GetPortfolio())
-            result = []
-            for name in broker_actors(self.registry):
-                account = name.removeprefix("broker-")
-                orders = (await self._read(request, name, GetOpenOrders())).orders
-                result.append(
-                    {
-                        "account": account,
-                        "session": {"actor": name, "status": self.registry.entry(name).status},
-                        "open_orders": len(orders),
-                        "portfolio_positions": [
-                            p for p in snapshot.positions if p.account == account
-                        ],
-                    }
-                )
-            return result
+        refused = self._refuse_read(request)
+        if refused is not None:
+            return refused
+        brokers = broker_actors(self.registry)
+        answers: dict[str, Any] = {}
+        failures: dict[str, str] = {}
+        async with trio.open_nursery() as nursery:
+            for name, question in (
+                ("portfolio", GetPortfolio()),
+                *((name, GetAccount()) for name in brokers),
+                *((f"{name}/orders", GetOpenOrders()) for name in brokers),
+            ):
+                nursery.start_soon(self._ask_into, name, question, answers, failures)
+        snapshot = answers.get("portfolio")
+        views = []
+        for name in brokers:
+            parts = {"account": name, "orders": f"{name}/orders", "portfolio": "portfolio"}
+            unavailable = {part: failures[key] for part, key in parts.items() if key in failures}
+            status, orders = answers.get(name), answers.get(f"{name}/orders")
+            entry = self.registry.entry(name).status
+            views.append(account_view(name, entry, status, orders, snapshot, unavailable))
+        return JSONResponse(views)
 
-        return await self._guarded(request, produce)
+    async def _ask_into(
+        self, name: str, question: Message, answers: dict[str, Any], failures: dict[str, str]
+    ) -> None:
+        target = name.split("/", 1)[0]
+        try:
+            answers[name] = await self._ask(target, question)
+        except CommandFailed as exc:
+            failures[name] = exc.reason
 
     # -- commands --------------------------------------------------------------------
 

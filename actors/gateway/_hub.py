@@ -3,8 +3,9 @@
 The hub's mailbox takes events through drop-oldest lanes, so a publisher never
 waits on it (a burst it cannot keep up with is dropped and counted there, and
 the gap shows as missing seqs to nobody: seqs are assigned after the lane).
-Each event gets the next ``seq``, is encoded once, kept in a bounded replay
-buffer and offered to every client's outbox without waiting. A client whose
+Each event gets the next ``seq``, is encoded once into a WebSocket frame, kept
+in a bounded replay buffer and offered to every client's outbox without
+waiting; each client's writer sends what has queued in one write. A client whose
 outbox is full is cut off with close code 1013 and a reason naming the seq to
 resume from. Snapshots and operator commands are asked of the owning actors
 with short timeouts, in the client's own tasks, never in the hub's loop.
@@ -38,6 +39,7 @@ from ._client import (
     CLOSE_GOING_AWAY,
     CLOSE_POLICY_VIOLATION,
     Client,
+    OutItem,
     Recover,
     Replay,
     Snapshot,
@@ -57,6 +59,7 @@ from ._envelope import (
     encode_frame,
     event_of,
 )
+from ._frames import abort, send_frames
 from ._queries import GetHubStats, GetListenAddress, HubStats, ListenAddress
 from ._snapshot import build_snapshot
 from ._tokens import bearer_token, token_matches
@@ -64,6 +67,7 @@ from ._tokens import bearer_token, token_matches
 __all__ = ["hub_actor", "hub_subscriptions"]
 
 WS_PATH = "/ws"
+WRITE_BATCH_BYTES = 256 * 1024  # one client write gathers up to this much of its outbox
 
 
 def _first(query: dict[str, list[str]], name: str) -> str | None:
@@ -144,7 +148,7 @@ class _Hub:
         self.session = secrets.token_hex(8)  # seqs restart with each incarnation
         self.port = 0
         self.seq = 0
-        self.buffer: deque[tuple[int, str, float, str]] = deque(maxlen=config.replay_buffer)
+        self.buffer: deque[tuple[int, str, float, bytes]] = deque(maxlen=config.replay_buffer)
         self.clients: set[Client] = set()
         self.latest_portfolio: PortfolioUpdate | None = None
         self.portfolio_sent_at = -float("inf")
@@ -230,7 +234,7 @@ class _Hub:
                 continue
             self.publish(self.latest_portfolio)
 
-    def reply(self, type_: str, data: Any) -> str:
+    def reply(self, type_: str, data: Any) -> bytes:
         """A non-event frame: carries the current seq without raising it."""
         return encode_frame(type_, self.seq, self.clock.time(), data)
 
@@ -314,53 +318,82 @@ class _Hub:
                     await client.writer_done.wait()
                 nursery.cancel_scope.cancel()
         finally:
-            code, reason = client.closed or (CLOSE_GOING_AWAY, "hub shutting down")
-            with trio.move_on_after(config.close_timeout, shield=True):
-                await client.conn.aclose(code, reason)
+            if client.writer_done.is_set():
+                code, reason = client.closed or (CLOSE_GOING_AWAY, "hub shutting down")
+                with trio.move_on_after(config.close_timeout, shield=True):
+                    await client.conn.aclose(code, reason)
+            else:
+                # a write was cut mid-frame: a close frame now would follow half a
+                # frame, so the peer (which is not reading) only sees TCP close
+                await abort(client.conn)
 
     async def _write(self, client: Client) -> None:
-        conn = client.conn
+        """Drain the outbox: all that is queued goes out in one write."""
         try:
             async for item in client.inbox:
                 if client.closed is not None:
                     break
-                if isinstance(item, str):
-                    await conn.send_message(item)
-                elif isinstance(item, tuple):
-                    seq, frame = item
-                    if not client.covers(seq):
-                        await conn.send_message(frame)
-                        client.mark_sent(seq)
-                elif isinstance(item, Replay):
-                    await self._replay(client, item)
-                else:
-                    if isinstance(item, Recover):
-                        await conn.send_message(item.frame)
-                    snapshot = await build_snapshot(
-                        self.registry, timeout=self.config.snapshot_timeout
-                    )
-                    await conn.send_message(self.reply_at("snapshot", item.seq, snapshot))
-                    client.lo, client.hi = item.seq + 1, item.seq
+                batch: list[bytes] = []
+                size = 0
+                while True:
+                    if isinstance(item, Snapshot | Recover):
+                        await self._flush(client, batch)
+                        batch, size = [], 0
+                        await self._snapshot(client, item)
+                    else:
+                        size += self._collect(client, item, batch)
+                    if size >= WRITE_BATCH_BYTES:
+                        break
+                    try:
+                        item = client.inbox.receive_nowait()
+                    except (trio.WouldBlock, trio.EndOfChannel):
+                        break
+                await self._flush(client, batch)
         except ConnectionClosed:
             client.close(CLOSE_GOING_AWAY, "connection closed")
         finally:
             client.writer_done.set()
 
-    def reply_at(self, type_: str, seq: int, data: Any) -> str:
-        return encode_frame(type_, seq, self.clock.time(), data)
-
-    async def _replay(self, client: Client, replay: Replay) -> None:
-        last = replay.from_seq
-        for seq, frame in replay.frames:
-            if client.closed is not None:
-                return
+    @staticmethod
+    def _collect(client: Client, item: OutItem, batch: list[bytes]) -> int:
+        """Add the frames of ``item`` not yet sent on this connection; their size."""
+        if isinstance(item, bytes):
+            batch.append(item)
+            return len(item)
+        if isinstance(item, tuple):
+            seq, frame = item
+            if client.covers(seq):
+                return 0
+            batch.append(frame)
+            client.mark_sent(seq)
+            return len(frame)
+        assert isinstance(item, Replay)
+        size, last = 0, item.from_seq
+        for seq, frame in item.frames:
             if not client.covers(seq):
-                await client.conn.send_message(frame)
+                batch.append(frame)
+                size += len(frame)
             last = seq
         if client.hi < client.lo:
-            client.lo, client.hi = replay.from_seq + 1, max(client.hi, last)
+            client.lo, client.hi = item.from_seq + 1, max(client.hi, last)
         else:
-            client.lo, client.hi = min(client.lo, replay.from_seq + 1), max(client.hi, last)
+            client.lo, client.hi = min(client.lo, item.from_seq + 1), max(client.hi, last)
+        return size
+
+    @staticmethod
+    async def _flush(client: Client, batch: list[bytes]) -> None:
+        if batch and client.closed is None:
+            await send_frames(client.conn, b"".join(batch))
+
+    async def _snapshot(self, client: Client, item: Snapshot | Recover) -> None:
+        if isinstance(item, Recover):
+            await send_frames(client.conn, item.frame)
+        snapshot = await build_snapshot(self.registry, timeout=self.config.snapshot_timeout)
+        await send_frames(client.conn, self.reply_at("snapshot", item.seq, snapshot))
+        client.lo, client.hi = item.seq + 1, item.seq
+
+    def reply_at(self, type_: str, seq: int, data: Any) -> bytes:
+        return encode_frame(type_, seq, self.clock.time(), data)
 
     async def _read(self, client: Client) -> None:
         while True:

@@ -11,9 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from actors.messages import (
+    AccountStatus,
     BreakerState,
     BreakerStatus,
     BreakerView,
+    GetAccount,
     GetBreakers,
     GetOpenOrders,
     GetPortfolio,
@@ -23,7 +25,9 @@ from actors.messages import (
     OrderUpdate,
     PortfolioSnapshot,
     PortfolioUpdate,
+    PositionDifference,
     PositionUpdate,
+    ReconciliationReport,
     ResetBreaker,
     Side,
     StrategiesStatus,
@@ -67,6 +71,27 @@ def position(symbol: str = "AAPL", quantity: str = "10", ts: float = T0) -> Posi
     )
 
 
+def account_status() -> AccountStatus:
+    """The venue holds 2 MSFT the journal and portfolio do not know of."""
+    difference = PositionDifference(symbol="MSFT", journal=Decimal(0), venue=Decimal(2))
+    report = ReconciliationReport(
+        account="paper",
+        ts=T0,
+        ok=False,
+        differences=(difference,),
+        venue_cash=Decimal("98099.50"),
+    )
+    return AccountStatus(
+        account="paper",
+        ready=True,
+        venue_positions={"AAPL": Decimal(10), "MSFT": Decimal(2)},
+        journal_positions={"AAPL": Decimal(10)},
+        venue_cash=Decimal("98099.50"),
+        last_reconciliation=report,
+        blocked_symbols=("MSFT",),
+    )
+
+
 def _answer(question: object) -> Any:
     if isinstance(question, GetPortfolio):
         return PortfolioSnapshot(portfolio=portfolio_update(), positions=(position(),))
@@ -99,6 +124,8 @@ def _answer(question: object) -> Any:
             ts=T0,
         )
         return OpenOrders(orders=(order,))
+    if isinstance(question, GetAccount):
+        return account_status()
     raise AssertionError(f"unexpected question {question!r}")
 
 

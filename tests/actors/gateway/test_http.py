@@ -35,14 +35,18 @@ SECRET = "tv-secret"
 
 @asynccontextmanager
 async def http_tree(
-    *, secret: str | None = SECRET, read_token: str | None = None, **http: object
+    *,
+    secret: str | None = SECRET,
+    read_token: str | None = None,
+    doubles: tuple[str, ...] = ("portfolio", "breakers", "risk", "broker-paper"),
+    **http: object,
 ) -> AsyncIterator[tuple[Tree, httpx.AsyncClient, MailboxReader]]:
     config = GatewayConfig(hub=FAST_HUB, http=HttpConfig(port=0, **http))  # type: ignore[arg-type]
     tokens = Tokens(operator=OPERATOR, read=read_token, webhook_secret=secret)
     spec = SupervisorSpec(
         name="root",
         children=(
-            *(double(n) for n in ("portfolio", "breakers", "risk", "broker-paper")),
+            *(double(n) for n in doubles),
             gateway_supervisor(config, tokens),
         ),
     )
@@ -198,8 +202,6 @@ async def test_reads_health_and_a_missing_actor() -> None:
         assert portfolio.json()["equity"] == "100000"
         orders = await client.get("/api/orders", headers=auth)
         assert [o["client_order_id"] for o in orders.json()] == ["paper-0000000001"]
-        accounts = await client.get("/api/accounts", headers=auth)
-        assert accounts.json()[0]["account"] == "paper"
         health = await client.get("/health")
         names = {a["name"] for a in health.json()["actors"]}
         assert {"hub", "http", "portfolio"} <= names
@@ -210,6 +212,37 @@ async def test_reads_health_and_a_missing_actor() -> None:
         )
         assert flatten.status_code == 503
         assert "broker-ghost" in flatten.json()["error"]
+
+
+async def test_accounts_put_the_venue_beside_the_journal_and_portfolio() -> None:
+    async with http_tree(read_token="reader") as (_, client, _probe):
+        assert (await client.get("/api/accounts")).status_code == 401
+        response = await client.get("/api/accounts", headers={"Authorization": "Bearer reader"})
+        assert response.status_code == 200
+        [paper] = response.json()
+        assert paper["account"] == "paper"
+        assert paper["session"] == {"actor": "broker-paper", "status": "running", "ready": True}
+        assert paper["open_orders"] == 1
+        assert paper["venue"] == {"cash": "98099.50", "positions": {"AAPL": "10", "MSFT": "2"}}
+        assert paper["journal"] == {"positions": {"AAPL": "10"}}
+        assert paper["portfolio"] == {"cash": "98099.50", "positions": {"AAPL": "10"}}
+        assert paper["differences"] == [
+            {"symbol": "MSFT", "venue": "2", "journal": "0", "portfolio": "0"}
+        ]
+        assert paper["blocked_symbols"] == ["MSFT"]
+        report = paper["last_reconciliation"]
+        assert (report["ok"], report["ts"]) == (False, T0)
+        assert report["differences"] == [{"symbol": "MSFT", "journal": "0", "venue": "2"}]
+        assert paper["unavailable"] == {}
+
+
+async def test_accounts_name_a_part_whose_owner_is_missing() -> None:
+    async with http_tree(doubles=("breakers", "risk", "broker-paper")) as (_, client, _probe):
+        [paper] = (await client.get("/api/accounts")).json()
+        assert paper["portfolio"] is None
+        assert "no actor has that name" in paper["unavailable"]["portfolio"]
+        assert paper["differences"] == [{"symbol": "MSFT", "venue": "2", "journal": "0"}]
+        assert paper["venue"]["positions"] == {"AAPL": "10", "MSFT": "2"}
 
 
 async def test_udf_and_metrics() -> None:

@@ -1,0 +1,270 @@
+"""Hub fan-out on loopback, side by side with a plain ``send_message`` loop.
+
+Run: ``.venv/bin/python bench/hub.py [--clients 1,100,500] [--events N]``.
+
+The clients live in a second process (this script with ``--client``): raw
+sockets that parse frame headers only, so the figures are the server's. For
+each client count, two servers:
+
+* **hub**: the real hub actor in a tree; events are ``Alert`` messages
+  published with ``publish_nowait`` (its mailbox and outboxes sized so none is
+  dropped or cut, to measure fan-out alone).
+* **plain**: a minimal trio-websocket server that encodes each event once and
+  awaits ``send_message`` on every client in turn.
+
+Columns: events/s delivered (deliveries over the time from the first to the
+last delivery, seen by the clients), the server's CPU per delivery
+(``time.process_time`` of the server process over the run / deliveries), and
+delivery latency p50/p99 at a paced 20 events/s (publish time carried in the
+event, read on arrival; both processes share the machine's clock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import trio
+from trio_websocket import ConnectionClosed, WebSocketConnection, WebSocketRequest, serve_websocket
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from actors.gateway import GetListenAddress, HubConfig, ListenAddress, hub_actor
+from actors.messages import Alert, AlertSeverity
+from runtime import ChildSpec, SupervisorSpec, configure_logging, open_tree
+
+PACED_RATE = 20.0
+PACED_SECONDS = 3.0
+PAD = "x" * 200  # a realistic event size: ~350 bytes on the wire
+
+# -- the client process ----------------------------------------------------------------
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.deliveries = 0
+        self.first = 0.0
+        self.last = 0.0
+        self.latencies: list[float] = []
+
+
+async def _client(host: str, port: int, expect: int, latency: bool, counter: _Counter) -> None:
+    stream = await trio.open_tcp_stream(host, port)
+    await stream.send_all(
+        f"GET /ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += await stream.receive_some(65536)
+    buf = buf.split(b"\r\n\r\n", 1)[1]
+    seen = 0
+    while seen < expect:
+        at, size = 0, len(buf)
+        while size - at >= 2:
+            length = buf[at + 1] & 0x7F
+            head = 2
+            if length == 126:
+                if size - at < 4:
+                    break
+                length, head = int.from_bytes(buf[at + 2 : at + 4], "big"), 4
+            elif length == 127:
+                if size - at < 10:
+                    break
+                length, head = int.from_bytes(buf[at + 2 : at + 10], "big"), 10
+            if size - at < head + length:
+                break
+            payload = buf[at + head : at + head + length]
+            at += head + length
+            if payload.startswith(b'{"type":"alert"'):
+                seen += 1
+                now = time.time()
+                counter.deliveries += 1
+                counter.first = counter.first or now
+                counter.last = now
+                if latency:
+                    sent = float(json.loads(payload)["data"]["message"].split()[0])
+                    counter.latencies.append(now - sent)
+        buf = buf[at:]
+        if seen < expect:
+            buf += await stream.receive_some(1 << 20)
+    await stream.aclose()
+
+
+async def client_main(url: str, clients: int, expect: int, latency: bool) -> None:
+    host, port = url.split("//")[1].split("/")[0].split(":")
+    counter = _Counter()
+    async with trio.open_nursery() as nursery:
+        for _ in range(clients):
+            nursery.start_soon(_client, host, int(port), expect, latency, counter)
+            await trio.sleep(0.001)
+        print("connecting", flush=True)  # the server waits for the handshakes to finish
+    result = {
+        "deliveries": counter.deliveries,
+        "seconds": counter.last - counter.first,
+        "latencies": counter.latencies,
+    }
+    print(json.dumps(result), flush=True)
+
+
+# -- the servers --------------------------------------------------------------------------
+
+Publish = Callable[[Alert], Awaitable[None]]
+
+
+def _alert(n: int) -> Alert:
+    return Alert(
+        severity=AlertSeverity.INFO,
+        category="bench",
+        message=f"{time.time():.6f} {n} {PAD}",
+        ts=time.time(),
+    )
+
+
+@asynccontextmanager
+async def hub_server(events: int) -> AsyncIterator[tuple[str, Publish, Callable[[], int]]]:
+    config = HubConfig(
+        port=0,
+        mailbox_capacity=events + 100,
+        outbox_size=events + 100,
+        replay_buffer=1000,
+        heartbeat_interval=60.0,
+        ping_interval=60.0,
+    )
+    hub = ChildSpec(name="hub", actor=hub_actor(config, operator_token="bench"))
+    async with open_tree(SupervisorSpec(name="root", children=(hub,))) as tree:
+        address = await tree.ref("hub").ask(GetListenAddress())
+        assert isinstance(address, ListenAddress)
+
+        async def publish(alert: Alert) -> None:
+            tree.registry.publish_nowait(alert)
+            await trio.lowlevel.checkpoint()
+
+        yield address.url, publish, lambda: 0
+
+
+@asynccontextmanager
+async def plain_server(events: int) -> AsyncIterator[tuple[str, Publish, Callable[[], int]]]:
+    clients: set[WebSocketConnection] = set()
+    encoder = msgspec.json.Encoder()
+    seq = 0
+
+    async def handle(request: WebSocketRequest) -> None:
+        conn = await request.accept()
+        clients.add(conn)
+        try:
+            await conn.get_message()  # until the client goes
+        except ConnectionClosed:
+            pass
+        finally:
+            clients.discard(conn)
+
+    async def publish(alert: Alert) -> None:
+        nonlocal seq
+        seq += 1
+        data = {f: getattr(alert, f) for f in alert.__struct_fields__}
+        text = encoder.encode({"type": "alert", "seq": seq, "ts": time.time(), "data": data})
+        message = text.decode()
+        for conn in tuple(clients):
+            try:
+                await conn.send_message(message)
+            except ConnectionClosed:
+                clients.discard(conn)
+
+    async with trio.open_nursery() as nursery:
+        server = await nursery.start(partial(serve_websocket, handle, "127.0.0.1", 0, None))
+        yield f"ws://127.0.0.1:{server.port}/ws", publish, lambda: len(clients)
+        nursery.cancel_scope.cancel()
+
+
+async def _run(server: Any, clients: int, events: int, paced: bool) -> tuple[dict[str, Any], float]:
+    async with server(events) as (url, publish, _):
+        args = [sys.executable, __file__, "--client", url, str(clients), str(events)]
+        if paced:
+            args.append("--latency")
+        async with trio.open_nursery() as nursery:
+            process = await nursery.start(
+                partial(trio.run_process, args, stdout=subprocess.PIPE, check=True)
+            )
+            assert process.stdout is not None
+            lines = _lines(process.stdout)
+            assert await lines.__anext__() == "connecting"
+            await trio.sleep(0.5 + clients * 0.003)  # every handshake done
+            cpu = time.process_time()
+            for n in range(events):
+                await publish(_alert(n))
+                if paced:
+                    await trio.sleep(1 / PACED_RATE)
+            result = json.loads(await lines.__anext__())
+            cpu = time.process_time() - cpu
+        return result, cpu
+
+
+def subprocess_pipe() -> int:
+    import subprocess  # only the constant
+
+    return subprocess.PIPE
+
+
+async def _lines(stream: trio.abc.ReceiveStream) -> AsyncIterator[str]:
+    buf = b""
+    async for chunk in stream:
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            yield line.decode()
+
+
+def _pct(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+async def server_main(counts: list[int], events: int) -> None:
+    configure_logging(level="warning")
+    print(
+        f"{'clients':>7} {'server':>6} {'events/s':>10} {'cpu/deliv':>10} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'delivered':>10}"
+    )
+    for clients in counts:
+        rates: dict[str, float] = {}
+        for name, server in (("plain", plain_server), ("hub", hub_server)):
+            result, cpu = await _run(server, clients, events, paced=False)
+            paced, _ = await _run(server, clients, int(PACED_RATE * PACED_SECONDS), paced=True)
+            rate = result["deliveries"] / result["seconds"] if result["seconds"] else float("nan")
+            rates[name] = rate
+            latencies = paced["latencies"]
+            print(
+                f"{clients:>7} {name:>6} {rate:>10,.0f} "
+                f"{cpu / max(result['deliveries'], 1) * 1e6:>8.1f}µs "
+                f"{_pct(latencies, 50) * 1e3:>8.2f} {_pct(latencies, 99) * 1e3:>8.2f} "
+                f"{result['deliveries']:>10}"
+            )
+        print(f"{clients:>7}  hub/plain rate x{rates['hub'] / rates['plain']:.1f}")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--client":
+        url, clients, expect = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        trio.run(client_main, url, clients, expect, "--latency" in sys.argv)
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", default="1,100,500")
+    parser.add_argument("--events", type=int, default=2000)
+    args = parser.parse_args()
+    trio.run(server_main, [int(c) for c in args.clients.split(",")], args.events)
+
+
+if __name__ == "__main__":
+    main()
