@@ -7,13 +7,13 @@ after the venue acted), is handled by the venue, and its reply travels back.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
 from actors.messages import Fill, Order, OrderUpdate
-from adapters.broker import BrokerTimeout, VenueAccount, VenueEvent, VenuePosition
+from adapters.broker import BrokerError, BrokerTimeout, VenueAccount, VenueEvent, VenuePosition
 
 from ._faults import Operation
 
@@ -80,7 +80,7 @@ class PaperBrokerClient:
     async def get_account(self) -> VenueAccount:
         return await self._call("get_account", lambda: self._venue.get_account(self._account))
 
-    @asynccontextmanager
+    @contextlib.asynccontextmanager
     async def open_updates(self) -> AsyncIterator[AsyncIterator[VenueEvent]]:
         subscriber = await self._call("open_updates", lambda: self._venue.subscribe(self._account))
         try:
@@ -96,11 +96,10 @@ class PaperBrokerClient:
             await venue.clock.sleep(venue.config.request_timeout)
             raise BrokerTimeout(f"{operation}: no answer (the request was lost)")
         if timeout == "lost_ack":
-            try:
+            with contextlib.suppress(BrokerError):  # whatever the answer was, it is lost
                 handle()
-            finally:
-                await venue.clock.sleep(venue.config.request_timeout)
-                raise BrokerTimeout(f"{operation}: no answer (the reply was lost)")
+            await venue.clock.sleep(venue.config.request_timeout)
+            raise BrokerTimeout(f"{operation}: no answer (the reply was lost)")
         result = handle()
         await venue.clock.sleep(venue.draw_latency())
         return result

@@ -18,8 +18,20 @@ from ._faults import FaultPlan
 
 __all__ = ["CommissionModel", "LatencyModel", "PaperConfig", "SlippageModel"]
 
-NonNegative = Annotated[Decimal, msgspec.Meta(ge=0)]
 Seconds = Annotated[float, msgspec.Meta(ge=0)]
+
+
+def _non_negative(model: object, *names: str) -> None:
+    for name in names:
+        value = getattr(model, name)
+        if value < 0:
+            raise ValueError(f"{name} {value} is negative")
+
+
+def _fraction(model: object, name: str) -> None:
+    value = getattr(model, name)
+    if not 0 < value <= 1:
+        raise ValueError(f"{name} {value} is not in (0, 1]")
 
 
 class SlippageModel(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -32,11 +44,15 @@ class SlippageModel(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     price is rounded to the tick away from the trader (a buyer pays up).
     """
 
-    base_bps: NonNegative = Decimal("1")
-    impact_bps: NonNegative = Decimal("5")
-    volatility_weight: NonNegative = Decimal("0.5")
-    volatility_alpha: Annotated[Decimal, msgspec.Meta(gt=0, le=1)] = Decimal("0.1")
-    max_bps: NonNegative = Decimal("50")
+    base_bps: Decimal = Decimal("1")
+    impact_bps: Decimal = Decimal("5")
+    volatility_weight: Decimal = Decimal("0.5")
+    volatility_alpha: Decimal = Decimal("0.1")
+    max_bps: Decimal = Decimal("50")
+
+    def __post_init__(self) -> None:
+        _non_negative(self, "base_bps", "impact_bps", "volatility_weight", "max_bps")
+        _fraction(self, "volatility_alpha")
 
 
 class LatencyModel(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -54,10 +70,13 @@ class CommissionModel(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     carries the increase, so partial fills add up to the order's total.
     """
 
-    per_share: NonNegative = Decimal("0.005")
-    stock_minimum: NonNegative = Decimal("1.00")
-    per_contract: NonNegative = Decimal("0.85")
-    future_minimum: NonNegative = Decimal("0")
+    per_share: Decimal = Decimal("0.005")
+    stock_minimum: Decimal = Decimal("1.00")
+    per_contract: Decimal = Decimal("0.85")
+    future_minimum: Decimal = Decimal("0")
+
+    def __post_init__(self) -> None:
+        _non_negative(self, "per_share", "stock_minimum", "per_contract", "future_minimum")
 
 
 class PaperConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -75,20 +94,29 @@ class PaperConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     ``fill_history`` is how many executions are kept for ``fills(after=)``.
     """
 
-    participation: Annotated[Decimal, msgspec.Meta(gt=0, le=1)] = Decimal("0.25")
+    participation: Decimal = Decimal("0.25")
     slippage: SlippageModel = SlippageModel()
     latency: LatencyModel = LatencyModel()
     commission: CommissionModel = CommissionModel()
     allow_short: bool = True
-    leverage: Annotated[Decimal, msgspec.Meta(gt=0)] = Decimal("2")
-    future_initial_margin: NonNegative = Decimal("1500")
-    future_margins: dict[str, NonNegative] = msgspec.field(default_factory=dict)
+    leverage: Decimal = Decimal("2")
+    future_initial_margin: Decimal = Decimal("1500")
+    future_margins: dict[str, Decimal] = msgspec.field(default_factory=dict)
     trigger_stops_on_quotes: bool = False
     calendar: SessionCalendar = SessionCalendar()
     request_timeout: Seconds = 5.0
     stream_capacity: Annotated[int, msgspec.Meta(ge=1)] = 1000
     fill_history: Annotated[int, msgspec.Meta(ge=1)] = 100_000
     faults: FaultPlan = FaultPlan()
+
+    def __post_init__(self) -> None:
+        _fraction(self, "participation")
+        _non_negative(self, "future_initial_margin")
+        if self.leverage <= 0:
+            raise ValueError(f"leverage {self.leverage} is not positive")
+        for symbol, margin in self.future_margins.items():
+            if margin < 0:
+                raise ValueError(f"future_margins.{symbol}: {margin} is negative")
 
     def initial_margin(self, symbol: str) -> Decimal:
         return self.future_margins.get(symbol, self.future_initial_margin)

@@ -117,7 +117,12 @@ class StopPartial(_Rule, frozen=True, tag="stop_partial"):
 
     symbol: str | None = None
     next_n: Annotated[int, msgspec.Meta(ge=1)] = 1
-    fraction: Annotated[Decimal, msgspec.Meta(gt=0, lt=1)] = Decimal("0.5")
+    fraction: Decimal = Decimal("0.5")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0 < self.fraction < 1:
+            raise ValueError(f"StopPartial: fraction {self.fraction} is not between 0 and 1")
 
 
 FaultRule: TypeAlias = Outage | Timeout | Reject | DuplicateUpdates | ReorderUpdates | StopPartial

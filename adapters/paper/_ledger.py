@@ -2,9 +2,11 @@
 
 Each position keeps its signed cost (quantity × price × multiplier). A fill
 that adds to a position adds its notional to the cost; one that reduces it
-removes the closed share of the cost and books the difference as realized
-P&L. Stocks pay their notional in cash; futures move cash only by realized
-P&L (and commissions), holding margin instead. With both, these identities
+removes the closed share of the cost (rounded to the cent: a division may not
+terminate, and a 28-digit remainder would be rounded away again when added to
+a large cash balance) and books the difference as realized P&L. Stocks pay
+their notional in cash; futures move cash only by realized P&L (and
+commissions), holding margin instead. With both, these identities
 hold exactly, in ``Decimal``:
 
 * stocks: ``cash + Σ cost = initial − commissions + realized``
@@ -13,7 +15,7 @@ hold exactly, in ``Decimal``:
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from actors.messages import Instrument, InstrumentKind, Side
 
@@ -61,7 +63,9 @@ def apply_fill(
         position.cost = cost + notional
     else:
         closed = min(quantity, abs(held))
-        removed = cost if closed == abs(held) else cost * closed / abs(held)
+        removed = cost
+        if closed != abs(held):  # a share of the cost: to the cent, so cash stays exact
+            removed = (cost * closed / abs(held)).quantize(_CENT, rounding=ROUND_HALF_EVEN)
         realized = -instrument.notional(price, closed * side.sign) - removed
         opened = quantity - closed
         position.cost = cost - removed + instrument.notional(price, opened * side.sign)

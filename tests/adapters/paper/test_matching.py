@@ -6,6 +6,7 @@ from decimal import Decimal
 from decimal import Decimal as D
 
 import trio
+from trio.testing import MockClock
 
 from actors.messages import OrderStatus, OrderType, Side, TimeInForce
 from adapters.paper import PaperConfig, SlippageModel
@@ -15,7 +16,7 @@ from ._helpers import ACCOUNT, CLOSE, make_venue, order, quote, trade
 NO_VOLATILITY = PaperConfig(slippage=SlippageModel(volatility_weight=Decimal(0)))
 
 
-async def test_market_orders_fill_at_the_far_touch_plus_slippage() -> None:
+async def test_market_orders_fill_at_the_far_touch_plus_slippage(autojump_clock: MockClock) -> None:
     venue = make_venue()
     client = venue.client(ACCOUNT)
     quote(venue, "100.00", "100.02", bid_size=500, ask_size=400)
@@ -34,7 +35,7 @@ async def test_market_orders_fill_at_the_far_touch_plus_slippage() -> None:
     assert await client.positions() == []
 
 
-async def test_volatility_widens_market_order_slippage() -> None:
+async def test_volatility_widens_market_order_slippage(autojump_clock: MockClock) -> None:
     venue = make_venue()
     quote(venue, "99.99", "100.01")
     quote(venue, "100.99", "101.01")  # mid 100 -> 101: a 100 bp move, EWMA 0.1 -> 10 bp
@@ -43,14 +44,18 @@ async def test_volatility_widens_market_order_slippage() -> None:
     assert filled.average_price == Decimal("101.09")
 
 
-async def test_a_market_order_without_market_data_is_rejected_with_the_reason() -> None:
+async def test_a_market_order_without_market_data_is_rejected_with_the_reason(
+    autojump_clock: MockClock,
+) -> None:
     venue = make_venue()
     update = await venue.client(ACCOUNT).submit(order("b1", Side.BUY, 1))
     assert update.status is OrderStatus.REJECTED
     assert update.reason == "no market data for AAPL: a market order cannot be priced"
 
 
-async def test_limit_orders_rest_until_the_quote_crosses_then_fill_at_the_quote() -> None:
+async def test_limit_orders_rest_until_the_quote_crosses_then_fill_at_the_quote(
+    autojump_clock: MockClock,
+) -> None:
     venue = make_venue()
     client = venue.client(ACCOUNT)
     quote(venue, "100.00", "100.02")
@@ -70,7 +75,7 @@ async def test_limit_orders_rest_until_the_quote_crosses_then_fill_at_the_quote(
     assert (sold.status, sold.average_price) == (OrderStatus.FILLED, Decimal("100.12"))
 
 
-async def test_partial_fills_by_participation_then_complete() -> None:
+async def test_partial_fills_by_participation_then_complete(autojump_clock: MockClock) -> None:
     venue = make_venue()
     client = venue.client(ACCOUNT)
     quote(venue, "100.00", "100.02", ask_size=400)
@@ -92,7 +97,9 @@ async def test_partial_fills_by_participation_then_complete() -> None:
     assert fills == [(D(10), D("101.00")), (D(20), D("101.00"))]
 
 
-async def test_orders_on_one_event_share_its_liquidity_oldest_first() -> None:
+async def test_orders_on_one_event_share_its_liquidity_oldest_first(
+    autojump_clock: MockClock,
+) -> None:
     venue = make_venue()
     client = venue.client(ACCOUNT)
     quote(venue, "99.00", "99.10", ask_size=400)
@@ -103,7 +110,9 @@ async def test_orders_on_one_event_share_its_liquidity_oldest_first() -> None:
     assert (first.filled_quantity, second.filled_quantity) == (D(80), D(20))
 
 
-async def test_stops_trigger_on_a_trade_through_the_stop_then_fill_as_market() -> None:
+async def test_stops_trigger_on_a_trade_through_the_stop_then_fill_as_market(
+    autojump_clock: MockClock,
+) -> None:
     venue = make_venue(NO_VOLATILITY)
     client = venue.client(ACCOUNT)
     quote(venue, "100.00", "100.02")
@@ -119,7 +128,7 @@ async def test_stops_trigger_on_a_trade_through_the_stop_then_fill_as_market() -
     assert (sold.status, sold.average_price) == (OrderStatus.FILLED, Decimal("99.38"))
 
 
-async def test_quotes_trigger_stops_when_configured() -> None:
+async def test_quotes_trigger_stops_when_configured(autojump_clock: MockClock) -> None:
     venue = make_venue(PaperConfig(trigger_stops_on_quotes=True))
     client = venue.client(ACCOUNT)
     quote(venue, "100.00", "100.02")
@@ -129,7 +138,7 @@ async def test_quotes_trigger_stops_when_configured() -> None:
     assert (await client.get_order("b1")).status is OrderStatus.FILLED
 
 
-async def test_stop_limit_becomes_a_limit_order_when_triggered() -> None:
+async def test_stop_limit_becomes_a_limit_order_when_triggered(autojump_clock: MockClock) -> None:
     venue = make_venue()
     client = venue.client(ACCOUNT)
     quote(venue, "100.80", "100.90")
@@ -148,7 +157,7 @@ async def test_stop_limit_becomes_a_limit_order_when_triggered() -> None:
     assert (filled.status, filled.average_price) == (OrderStatus.FILLED, Decimal("101.05"))
 
 
-async def test_ioc_fills_what_it_can_and_cancels_the_rest() -> None:
+async def test_ioc_fills_what_it_can_and_cancels_the_rest(autojump_clock: MockClock) -> None:
     venue = make_venue()
     client = venue.client(ACCOUNT)
     quote(venue, "100.00", "100.02", ask_size=400)
@@ -163,7 +172,7 @@ async def test_ioc_fills_what_it_can_and_cancels_the_rest() -> None:
     assert await client.open_orders() == []
 
 
-async def test_fok_fills_in_full_or_not_at_all() -> None:
+async def test_fok_fills_in_full_or_not_at_all(autojump_clock: MockClock) -> None:
     venue = make_venue()
     client = venue.client(ACCOUNT)
     quote(venue, "100.00", "100.02", ask_size=400)
@@ -180,7 +189,9 @@ async def test_fok_fills_in_full_or_not_at_all() -> None:
     assert [f.client_order_id for f in await client.fills()] == ["b2"]
 
 
-async def test_day_orders_expire_at_the_session_close_and_gtc_orders_do_not() -> None:
+async def test_day_orders_expire_at_the_session_close_and_gtc_orders_do_not(
+    autojump_clock: MockClock,
+) -> None:
     venue = make_venue()
     client = venue.client(ACCOUNT)
     quote(venue, "100.00", "100.02")
