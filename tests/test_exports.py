@@ -23,6 +23,8 @@ PACKAGES = [
     "actors.portfolio",
     "actors.strategies",
     "actors.gateway",
+    "adapters.paper",
+    "runtime.journal",
 ]
 
 

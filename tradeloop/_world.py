@@ -74,6 +74,7 @@ async def open_world(
     market.add_listener(listen)
     async with trio.open_nursery() as nursery:
         await nursery.start(market.serve)
+        await nursery.start(venue.serve)  # DAY orders expire exactly at the close
         try:
             yield World(market, venue, clock)
         finally:
