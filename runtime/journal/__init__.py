@@ -72,6 +72,7 @@ __all__ = [
     "Verify",
     "VerifyReport",
     "backup_journal",
+    "journal_actor",
     "open_journal",
     "restore_journal",
     "verify_journal",
