@@ -32,5 +32,10 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/kernel.py
 
+# The long profile: many more hypothesis examples (fault schedules, trees,
+# fill sequences) than `make test` runs.
+soak: $(STAMP)
+	HYPOTHESIS_PROFILE=soak $(BIN)/pytest
+
 clean:
 	rm -rf $(VENV)
