@@ -77,6 +77,11 @@ class TrackedOrder(msgspec.Struct, kw_only=True):
             average_price=self.average_price,
             reason=self.reason,
             strategy=order.strategy,
+            intent_id=order.intent_id,
+            order_type=order.order_type,
+            limit_price=order.limit_price,
+            stop_price=order.stop_price,
+            reduce_only=order.reduce_only,
         )
 
 

@@ -455,6 +455,11 @@ class _Session:
             quantity=update.quantity,
             strategy=update.strategy or "adopted",
             ts=update.ts,
+            order_type=update.order_type,
+            limit_price=update.limit_price,
+            stop_price=update.stop_price,
+            reduce_only=update.reduce_only,
+            intent_id=update.intent_id,
         )
         tracked = self.book.add(order, update.ts, adopted=True)
         self.book.apply_update(update)

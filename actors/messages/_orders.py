@@ -61,7 +61,12 @@ class ExternalAlert(Message, frozen=True, tag="external_alert"):
 
 
 class Order(Message, frozen=True, tag="order"):
-    """An approved, sized order for one broker account."""
+    """An approved, sized order for one broker account.
+
+    ``intent_id`` is the sender's own name for the order (risk's, say): the
+    broker session assigns the client order id, and echoes ``intent_id`` on
+    every :class:`OrderUpdate` so the sender can tell which order became which.
+    """
 
     client_order_id: str
     account: str
@@ -75,6 +80,7 @@ class Order(Message, frozen=True, tag="order"):
     reduce_only: bool = False
     strategy: str = ""
     ts: float = 0.0
+    intent_id: str = ""
 
 
 class OrderUpdate(Message, frozen=True, tag="order_update"):
@@ -92,6 +98,11 @@ class OrderUpdate(Message, frozen=True, tag="order_update"):
     average_price: Decimal | None = None
     reason: str = ""
     strategy: str = ""
+    intent_id: str = ""
+    order_type: OrderType = OrderType.MARKET
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    reduce_only: bool = False
 
     @property
     def remaining(self) -> Decimal:

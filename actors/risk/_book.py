@@ -8,10 +8,12 @@ It is fed by what others publish and is pure and synchronous:
   portfolio can publish the position it produced, and mailboxes are FIFO, so
   the two agree once both have arrived;
 * open orders from :class:`OrderUpdate`: risk leaves the client order id
-  empty (the broker session assigns it), so an update naming a new id is
-  matched to the oldest order risk sent with the same strategy, symbol, side
-  and quantity; an update matching nothing (after a restart) is kept as
-  ``unknown`` and may be adopted as a position's stop;
+  empty (the broker session assigns it) and names each order with an
+  ``intent_id`` the session echoes, so an update naming a new id is matched
+  to its intent exactly (orders without one fall back to the oldest intent
+  with the same strategy, symbol, side and quantity); an update matching
+  nothing (after a restart) is kept as ``unknown`` and may be adopted as a
+  position's stop;
 * equity and cash from :class:`PortfolioUpdate`; last trade, mid and mark
   prices; the ATR per symbol from bars;
 * closed-trade P&L per strategy, from the portfolio's per-strategy realized
@@ -56,6 +58,7 @@ class Intent(msgspec.Struct, frozen=True, kw_only=True):
     quantity: Decimal
     kind: str  # entry, exit, stop
     serial: int = 0  # a stop's placement number
+    intent_id: str = ""  # echoed by the broker session on the order's updates
 
 
 class OpenOrder(msgspec.Struct, kw_only=True):
@@ -172,6 +175,11 @@ class RiskBook:
         return order, intent
 
     def _match(self, update: OrderUpdate) -> Intent | None:
+        if update.intent_id:
+            for index, intent in enumerate(self._intents):
+                if intent.intent_id == update.intent_id:
+                    del self._intents[index]
+                    return intent
         for index, intent in enumerate(self._intents):
             if (
                 intent.strategy == update.strategy

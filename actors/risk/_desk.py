@@ -111,9 +111,16 @@ class RiskDesk:
             reduce_only=kind != "entry",
             strategy=strategy,
             ts=self.ctx.clock.time(),
+            intent_id=self.next_id(f"risk:{kind}"),
         )
         intent = Intent(
-            strategy=strategy, symbol=symbol, side=side, quantity=quantity, kind=kind, serial=serial
+            strategy=strategy,
+            symbol=symbol,
+            side=side,
+            quantity=quantity,
+            kind=kind,
+            serial=serial,
+            intent_id=order.intent_id,
         )
         try:
             await self.broker.tell(order)
