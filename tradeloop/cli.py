@@ -212,8 +212,39 @@ def _cmd_run(args: argparse.Namespace) -> int:
         trio.run(_run_daemon, config, data_dir)
     except* SupervisorGaveUp as group:
         log.error("daemon stopped: the root supervisor gave up", error=str(group.exceptions[0]))
+        _explain_give_up(config, data_dir)
         code = EXIT_FAILED
     return code
+
+
+def _explain_give_up(config: Config, data_dir: Path) -> None:
+    """Tell the operator, in one human paragraph, why the daemon stopped and what to do.
+
+    The supervisor reports its last failure as text; the journal is checked
+    again here (the daemon has stopped) so a corrupt record is named from the
+    typed error, not parsed out of a log line. The check only reads the file.
+    """
+    path = data_dir / config.journal.file
+    try:
+        if path.exists():
+            journal_cli.verify(path, full=config.journal.verify == "full")
+    except JournalCorrupt as exc:
+        print(
+            f"tradeloop: refusing to run: {exc}\n"
+            "The daemon never trades on a journal it cannot verify, and nothing was changed. "
+            "Keep the file for inspection and restore a verified copy with "
+            "`tradeloop journal restore BACKUP --move-aside`, then start again.",
+            file=sys.stderr,
+        )
+        return
+    except JournalError as exc:
+        print(f"tradeloop: refusing to run: journal error: {exc}", file=sys.stderr)
+        return
+    print(
+        "tradeloop: the daemon stopped: an actor kept failing and the root supervisor gave up "
+        "(see the log's 'supervisor gave up' line for the last failure).",
+        file=sys.stderr,
+    )
 
 
 async def _run_daemon(config: Config, data_dir: Path) -> None:
