@@ -1,6 +1,7 @@
 """``tradeloop``: the command line.
 
-``run`` starts the daemon; ``config show`` prints the effective config. A bad
+``run`` starts the daemon; ``replay`` runs its tree over recorded data;
+``config show`` prints the effective config. A bad
 config file (missing, not TOML, wrong type, unknown key) exits 2 with the
 file, the key path and the reason.
 """
@@ -21,12 +22,13 @@ import structlog
 import tomli_w
 import trio
 
-from adapters.market import default_universe
+from adapters.market import ReplayDataError, default_universe, read_replay_csv
 from runtime import configure_logging, load_config, to_toml_data
 from runtime.errors import ConfigError, SupervisorGaveUp
 from runtime.journal import JournalCorrupt, JournalError
 
 from . import _journal_cli as journal_cli
+from . import _replay_cli as replay_cli
 from ._config import Config
 from ._daemon import serve_daemon
 from ._monitor import run_monitor
@@ -61,6 +63,20 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the daemon until SIGINT/SIGTERM")
     _add_config_options(run)
     run.set_defaults(command_fn=_cmd_run)
+
+    replay = commands.add_parser(
+        "replay", help="run the daemon's tree over recorded quotes or bars, in virtual time"
+    )
+    _add_config_options(replay)
+    replay.add_argument(
+        "--data", type=Path, action="append", required=True, help="CSV of quotes or bars (repeat)"
+    )
+    replay.add_argument(
+        "--out", type=Path, default=Path("replay-out"), help="trades.csv, equity.csv"
+    )
+    replay.add_argument("--bar-timeframe", default="1m", help="timeframe of bar files (1m)")
+    replay.add_argument("--quiet", action="store_true", help="no progress bar")
+    replay.set_defaults(command_fn=_cmd_replay)
 
     journal = commands.add_parser("journal", help="verify, export, back up or restore the journal")
     journal_commands = journal.add_subparsers(title="journal commands")
@@ -177,6 +193,17 @@ def _cmd_journal_restore(args: argparse.Namespace) -> int:
     return _journal_command(
         args, lambda _, path: journal_cli.restore(args.backup, path, move_aside=args.move_aside)
     )
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    try:
+        config = _effective_config(args)
+        data = read_replay_csv(*args.data, bar_timeframe=args.bar_timeframe)
+    except (ConfigError, ReplayDataError) as exc:
+        print(f"tradeloop: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging("warning")
+    return replay_cli.run(config, data, args.out, quiet=args.quiet)
 
 
 def _cmd_monitor(args: argparse.Namespace) -> int:
