@@ -42,11 +42,11 @@ def _restore_logging() -> Iterator[None]:
     structlog.reset_defaults()
 
 
-def _bars(path: Path, minutes: int = 240) -> Path:
+def _bars(path: Path, minutes: int = 80) -> Path:
     rows = ["ts,symbol,open,high,low,close,volume"]
     price = 500.0
     for i in range(minutes):
-        close = 500 + 20 * math.sin(i / 15) + (i % 7 - 3) * 0.3
+        close = 500 + 20 * math.sin(i / 5) + (i % 7 - 3) * 0.3
         high, low = max(price, close) + 0.2, min(price, close) - 0.2
         rows.append(f"{START + 60 * i},SPY,{price:.2f},{high:.2f},{low:.2f},{close:.2f},1000")
         price = close
