@@ -8,32 +8,43 @@ sessions reach them only through their narrow client interfaces, exactly as
 they would reach a real venue over the network.
 
 Both run on the runtime clock, so a world in virtual time is as
-deterministic as the tree it serves.
+deterministic as the tree it serves. A replay world (:func:`open_replay_world`)
+has recorded data in place of the synthetic market: the same venue hears it,
+and the tree is built against it exactly as against the live world.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import trio
 
 from actors.messages import Instrument, Quote, Trade
-from adapters.market import SyntheticMarket, default_universe
+from adapters.market import (
+    Listener,
+    ReplayData,
+    ReplayMarket,
+    SymbolProfile,
+    SyntheticMarket,
+    default_universe,
+)
 from adapters.paper import PaperVenue
 from runtime import Clock
 
 from ._config import Config
 
-__all__ = ["World", "open_world"]
+__all__ = ["World", "open_replay_world", "open_world"]
 
 
 class World:
     """What a daemon trades against; tests and scenarios reach in to inject faults."""
 
-    def __init__(self, market: SyntheticMarket, venue: PaperVenue, clock: Clock) -> None:
+    def __init__(
+        self, market: SyntheticMarket | ReplayMarket, venue: PaperVenue, clock: Clock
+    ) -> None:
         self.market = market
         self.venue = venue
         self.clock = clock
@@ -43,38 +54,88 @@ class World:
         return self.venue.instruments
 
 
-@asynccontextmanager
-async def open_world(
-    config: Config, data_dir: Path, *, clock: Clock | None = None
-) -> AsyncIterator[World]:
-    """Start the market (and the venue listening to it) for the block's duration."""
-    clock = clock or Clock()
-    seed = config.runtime.seed
-    universe = [p for p in default_universe() if p.instrument.symbol in config.market.symbols]
-    missing = set(config.market.symbols) - {p.instrument.symbol for p in universe}
+def _universe(symbols: Sequence[str], where: str) -> list[SymbolProfile]:
+    universe = [p for p in default_universe() if p.instrument.symbol in symbols]
+    missing = set(symbols) - {p.instrument.symbol for p in universe}
     if missing:
-        raise ValueError(f"market.symbols: no instrument defined for {sorted(missing)}")
-    market = SyntheticMarket(universe, config.market.synthetic, seed=seed, clock=clock)
+        raise ValueError(f"{where}: no instrument defined for {sorted(missing)}")
+    return universe
+
+
+def _venue(
+    config: Config, universe: Sequence[SymbolProfile], data_dir: Path, clock: Clock
+) -> PaperVenue:
     venue = PaperVenue(
         {p.instrument.symbol: p.instrument for p in universe},
         config.paper,
-        rng=random.Random(f"{seed}/venue"),
+        rng=random.Random(f"{config.runtime.seed}/venue"),
         clock=clock,
         state_path=data_dir / "paper-venue.json",
     )
     for account in config.accounts:
         venue.open_account(account.name, account.cash)
+    return venue
 
+
+def _listen(venue: PaperVenue) -> Listener:
     def listen(event: Quote | Trade) -> None:
         if isinstance(event, Quote):
             venue.on_quote(event)
         else:
             venue.on_trade(event)
 
-    market.add_listener(listen)
+    return listen
+
+
+@asynccontextmanager
+async def open_world(
+    config: Config, data_dir: Path, *, clock: Clock | None = None
+) -> AsyncIterator[World]:
+    """Start the market (and the venue listening to it) for the block's duration."""
+    clock = clock or Clock()
+    universe = _universe(config.market.symbols, "market.symbols")
+    market = SyntheticMarket(
+        universe, config.market.synthetic, seed=config.runtime.seed, clock=clock
+    )
+    venue = _venue(config, universe, data_dir, clock)
+    market.add_listener(_listen(venue))
     async with trio.open_nursery() as nursery:
         await nursery.start(market.serve)
         await nursery.start(venue.serve)  # DAY orders expire exactly at the close
+        try:
+            yield World(market, venue, clock)
+        finally:
+            nursery.cancel_scope.cancel(reason="world closed")
+
+
+@asynccontextmanager
+async def open_replay_world(
+    config: Config, data: ReplayData, data_dir: Path, *, clock: Clock
+) -> AsyncIterator[World]:
+    """A world whose market plays ``data`` on ``clock`` at the recorded pace.
+
+    Run under ``MockClock(autojump_threshold=0)`` the pace costs no wall time:
+    the clock jumps to the next event as soon as the whole tree is idle, so
+    each event is worked through completely before the next one plays and no
+    timeout can fire early. (``speed=None`` would not wait for the tree, only
+    for the feed, and the data's time would run ahead of the actors' clock.)
+    The market is not started here: the caller starts ``world.market.serve``
+    once the tree (and so the feed) is up, or the first events would play to
+    nobody. The venue hears every event, as in the live world.
+    """
+    universe = _universe(data.symbols, "replay data")
+    market = ReplayMarket(
+        data,
+        clock=clock,
+        speed=1.0,
+        client_buffer=config.market.synthetic.client_buffer,
+        history_bars=config.market.synthetic.history_bars,
+        bar_timeframes=config.market.synthetic.bar_timeframes,
+    )
+    venue = _venue(config, universe, data_dir, clock)
+    market.add_listener(_listen(venue))
+    async with trio.open_nursery() as nursery:
+        await nursery.start(venue.serve)
         try:
             yield World(market, venue, clock)
         finally:

@@ -1,6 +1,7 @@
 """``tradeloop``: the command line.
 
-``run`` starts the daemon; ``config show`` prints the effective config. A bad
+``run`` starts the daemon; ``replay`` runs its tree over recorded data;
+``config show`` prints the effective config. A bad
 config file (missing, not TOML, wrong type, unknown key) exits 2 with the
 file, the key path and the reason.
 """
@@ -21,12 +22,13 @@ import structlog
 import tomli_w
 import trio
 
-from adapters.market import default_universe
+from adapters.market import ReplayDataError, default_universe, read_replay_csv
 from runtime import configure_logging, load_config, to_toml_data
 from runtime.errors import ConfigError, SupervisorGaveUp
 from runtime.journal import JournalCorrupt, JournalError
 
 from . import _journal_cli as journal_cli
+from . import _replay_cli as replay_cli
 from ._config import Config
 from ._daemon import serve_daemon
 from ._monitor import run_monitor
@@ -61,6 +63,20 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the daemon until SIGINT/SIGTERM")
     _add_config_options(run)
     run.set_defaults(command_fn=_cmd_run)
+
+    replay = commands.add_parser(
+        "replay", help="run the daemon's tree over recorded quotes or bars, in virtual time"
+    )
+    _add_config_options(replay)
+    replay.add_argument(
+        "--data", type=Path, action="append", required=True, help="CSV of quotes or bars (repeat)"
+    )
+    replay.add_argument(
+        "--out", type=Path, default=Path("replay-out"), help="trades.csv, equity.csv"
+    )
+    replay.add_argument("--bar-timeframe", default="1m", help="timeframe of bar files (1m)")
+    replay.add_argument("--quiet", action="store_true", help="no progress bar")
+    replay.set_defaults(command_fn=_cmd_replay)
 
     journal = commands.add_parser("journal", help="verify, export, back up or restore the journal")
     journal_commands = journal.add_subparsers(title="journal commands")
@@ -179,6 +195,17 @@ def _cmd_journal_restore(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    try:
+        config = _effective_config(args)
+        data = read_replay_csv(*args.data, bar_timeframe=args.bar_timeframe)
+    except (ConfigError, ReplayDataError) as exc:
+        print(f"tradeloop: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging("warning")
+    return replay_cli.run(config, data, args.out, quiet=args.quiet)
+
+
 def _cmd_monitor(args: argparse.Namespace) -> int:
     try:
         config = _effective_config(args)
@@ -212,8 +239,39 @@ def _cmd_run(args: argparse.Namespace) -> int:
         trio.run(_run_daemon, config, data_dir)
     except* SupervisorGaveUp as group:
         log.error("daemon stopped: the root supervisor gave up", error=str(group.exceptions[0]))
+        _explain_give_up(config, data_dir)
         code = EXIT_FAILED
     return code
+
+
+def _explain_give_up(config: Config, data_dir: Path) -> None:
+    """Tell the operator, in one human paragraph, why the daemon stopped and what to do.
+
+    The supervisor reports its last failure as text; the journal is checked
+    again here (the daemon has stopped) so a corrupt record is named from the
+    typed error, not parsed out of a log line. The check only reads the file.
+    """
+    path = data_dir / config.journal.file
+    try:
+        if path.exists():
+            journal_cli.verify(path, full=config.journal.verify == "full")
+    except JournalCorrupt as exc:
+        print(
+            f"tradeloop: refusing to run: {exc}\n"
+            "The daemon never trades on a journal it cannot verify, and nothing was changed. "
+            "Keep the file for inspection and restore a verified copy with "
+            "`tradeloop journal restore BACKUP --move-aside`, then start again.",
+            file=sys.stderr,
+        )
+        return
+    except JournalError as exc:
+        print(f"tradeloop: refusing to run: journal error: {exc}", file=sys.stderr)
+        return
+    print(
+        "tradeloop: the daemon stopped: an actor kept failing and the root supervisor gave up "
+        "(see the log's 'supervisor gave up' line for the last failure).",
+        file=sys.stderr,
+    )
 
 
 async def _run_daemon(config: Config, data_dir: Path) -> None:

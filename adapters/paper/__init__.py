@@ -27,6 +27,7 @@ from ._faults import load_fault_plan as load_fault_plan
 from ._state import AccountState as AccountState
 from ._state import OrderRecord as OrderRecord
 from ._state import PositionRecord as PositionRecord
+from ._state import VenueState as VenueState
 from ._venue import PaperVenue as PaperVenue
 from .errors import PaperStateError as PaperStateError
 from .errors import PaperVenueError as PaperVenueError
@@ -54,5 +55,6 @@ __all__ = [
     "StopPartial",
     "Timeout",
     "TimeoutMode",
+    "VenueState",
     "load_fault_plan",
 ]

@@ -1,0 +1,90 @@
+"""Replay throughput: ticks/s of ``tradeloop replay`` with one momentum strategy.
+
+Run: ``.venv/bin/python bench/replay.py [--quotes N] [--spacing S] [--profile]``.
+
+N synthetic SPY quotes (a seeded random walk, one every ``--spacing``
+seconds of data time) play through the daemon's whole tree exactly as
+``tradeloop replay`` runs it (:func:`tradeloop._replay.replay`: feed,
+strategy, risk, broker session, paper venue, journal, portfolio, breakers,
+gateway) with one moving-average-cross strategy on 1m bars. Prints wall
+time, ticks/s, orders and the share of ticks that led to an order;
+``--profile`` adds the top of a cProfile by cumulative and by own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import random
+import time
+from decimal import Decimal
+
+from actors.messages import Quote
+from actors.strategies import MomentumConfig, MomentumParams
+from adapters.market import ReplayData
+from runtime import configure_logging
+from tradeloop._config import Config
+from tradeloop._replay import TOTAL, ReplayResult, replay
+
+ORIGIN = 1_704_205_800.0
+
+
+def quotes(count: int, spacing: float, seed: int = 7) -> ReplayData:
+    rng = random.Random(seed)
+    cents = 50_000
+    events = []
+    for i in range(count):
+        cents = max(100, cents + rng.choice((-3, -2, -1, 0, 1, 2, 3)))
+        bid = Decimal(cents).scaleb(-2)
+        events.append(
+            Quote(
+                symbol="SPY",
+                ts=ORIGIN + i * spacing,
+                bid=bid,
+                ask=bid + Decimal("0.01"),
+                bid_size=Decimal(100),
+                ask_size=Decimal(100),
+            )
+        )
+    return ReplayData(events=tuple(events))
+
+
+def config() -> Config:
+    strategy = MomentumConfig(
+        name="momentum", symbols=("SPY",), warm_bars=0, params=MomentumParams(fast=1, slow=2)
+    )
+    return Config(strategies=(strategy,))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quotes", type=int, default=1_000_000)
+    parser.add_argument("--spacing", type=float, default=0.1, help="data seconds between quotes")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    configure_logging("error")
+    data = quotes(args.quotes, args.spacing)
+    profiler = cProfile.Profile() if args.profile else None
+    started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    result: ReplayResult = replay(config(), data)
+    if profiler is not None:
+        profiler.disable()
+    wall = time.perf_counter() - started
+    orders = len({fill.client_order_id for fill in result.fills})
+    span = data.events[-1].ts - data.start
+    print(f"quotes          {args.quotes:>12,}  ({span:,.0f} s of data, one per {args.spacing} s)")
+    print(f"wall            {wall:>12.2f} s")
+    print(f"ticks/s         {args.quotes / wall:>12,.0f}")
+    print(f"orders filled   {orders:>12,}  ({orders / args.quotes:.3%} of ticks)")
+    print(f"P&L             {result.stats[TOTAL].pnl:>12,.2f}")
+    if profiler is not None:
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(25)
+        stats.sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
