@@ -19,7 +19,7 @@ from actors.messages import (
     OrderType,
     Side,
 )
-from adapters.paper import Timeout
+from adapters.paper import ReorderUpdates, Timeout
 from runtime import ActorCrashed, Clock, Strategy
 from runtime.journal import JournalFaults
 
@@ -173,7 +173,8 @@ async def test_an_order_canceled_before_it_was_sent_is_never_sent(
     quote(venue, "AAPL", "100.00", "100.02")
     async with running(tmp_path / "journal.db", venue) as (tree, probe):
         session = tree.ref(SESSION)
-        venue.faults.schedule(Timeout(next_n=1, mode="lost_ack"))
+        # the venue takes it, the reply is lost and the stream holds its news back
+        venue.faults.schedule(Timeout(next_n=1, mode="lost_ack"), ReorderUpdates(end=1))
         await session.tell(order("AAPL", Side.BUY, 10, order_type=OrderType.LIMIT, limit="99"))
         await probe.status(FIRST, OrderStatus.UNKNOWN)
         await session.tell(order("AAPL", Side.BUY, 5))  # held behind the unknown one
