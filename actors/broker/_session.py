@@ -149,13 +149,20 @@ def broker_session(
         memory = replay_history(client.account, await journal.history())
         session = _Session(ctx, client, journal, settings, memory)
         task_status.started()
-        async with trio.open_nursery() as nursery:
-            session.nursery = nursery
-            async with client.open_updates() as stream:
-                nursery.start_soon(session.pump, stream)
-                await reconcile(session)
-                nursery.start_soon(session.tick)
-                await session.serve()
+        try:
+            async with trio.open_nursery() as nursery:
+                session.nursery = nursery
+                async with client.open_updates() as stream:
+                    nursery.start_soon(session.pump, stream)
+                    await reconcile(session)
+                    nursery.start_soon(session.tick)
+                    await session.serve()
+        except BaseExceptionGroup as group:
+            # One cause (the venue went away, a journal write failed): crash with
+            # it bare, so the supervisor's ActorCrashed names it.
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
 
     return run
 
