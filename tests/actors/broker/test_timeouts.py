@@ -136,3 +136,29 @@ async def test_a_request_lost_before_the_venue_is_rejected_after_the_grace_never
         assert venue.submissions(ACCOUNT) == {cid(2): 1}
         assert cid(1) not in venue.ledger(ACCOUNT).orders
         assert {p.symbol: p.quantity for p in venue.positions(ACCOUNT)} == {"AAPL": D(3)}
+
+
+async def test_an_order_held_too_long_behind_an_unresolved_one_is_refused(
+    autojump_clock: MockClock, tmp_path: Path
+) -> None:
+    venue = make_venue(Clock(origin=ORIGIN))
+    quote(venue, "AAPL", "100.00", "100.02")
+    async with running(tmp_path / "journal.db", venue) as (tree, probe):
+        session = tree.ref(SESSION)
+        # the submission is lost, and for a minute every question about it too
+        venue.faults.schedule(
+            Timeout(next_n=1, mode="timeout_before"),
+            Timeout(probability=1.0, operations=frozenset({"get_order"}), end=60),
+        )
+        await session.tell(order("AAPL", Side.BUY, 10))
+        await probe.status(cid(1), OrderStatus.UNKNOWN)
+        await session.tell(order("AAPL", Side.BUY, 4))
+        pending = await probe.status(cid(2), OrderStatus.PENDING_SUBMIT)
+        refused = await probe.status(cid(2), OrderStatus.REJECTED)
+        assert refused.reason == "held 31s behind an unresolved order in AAPL"
+        assert refused.ts - pending.ts > 30.0  # max_hold
+        resolved = await probe.status(cid(1), OrderStatus.REJECTED)
+        assert resolved.ts - pending.ts >= 55.0  # only once the venue answered again
+        await session.tell(order("AAPL", Side.BUY, 3))
+        await probe.status(cid(3), OrderStatus.FILLED)
+        assert venue.submissions(ACCOUNT) == {cid(3): 1}
