@@ -5,14 +5,16 @@ crashes the session; its restart reconciles). The update stream is already
 open, so nothing that happens meanwhile is missed: the stream's events are
 handled afterwards and de-duplicated by the book. In order:
 
-1. Orders whose outcome is not known (journaled but never answered, or
-   ``unknown`` after a timeout) are asked for by client order id; one the
-   venue has no record of is rejected, never resent.
-2. The venue's open orders: known ones are updated; unknown ones are adopted
+1. The venue's open orders: known ones are updated; unknown ones are adopted
    and reported.
-3. Orders we think are open but the venue does not list are asked for, to
+2. Executions since the last pass's cursor are booked once each (before the
+   orders below are asked for, so an order is never reported filled with
+   none of its executions booked).
+3. Orders whose outcome is still not known (journaled but never answered,
+   or ``unknown`` after a timeout) are asked for by client order id; one the
+   venue has no record of is rejected, never resent.
+4. Orders we think are open but the venue does not list are asked for, to
    learn how they ended.
-4. Executions since the last pass's cursor are booked once each.
 5. Positions are compared with what the journaled fills add up to;
    differences are published as alerts.
 
@@ -46,6 +48,24 @@ async def reconcile(session: _Session) -> ReconciliationReport:
     resolved: list[str] = []
     adopted: list[str] = []
 
+    venue_open = await session.request(client.open_orders)
+    listed = set()
+    for update in venue_open:
+        listed.add(update.client_order_id)
+        if update.client_order_id in book:
+            await session.on_update(update)
+        else:
+            await session.adopt(update, "found working at the venue during reconciliation")
+            adopted.append(update.client_order_id)
+
+    missing: list[str] = []
+    fills = await session.request(lambda: client.fills(after=session.memory.fills_cursor))
+    for fill in fills:
+        if not book.has_execution(fill.execution_id):
+            missing.append(fill.execution_id)
+            await session.on_fill(fill)
+    cursor = fills[-1].execution_id if fills else session.memory.fills_cursor
+
     for tracked in book.unresolved():
         cid = tracked.order.client_order_id
         try:
@@ -57,16 +77,6 @@ async def reconcile(session: _Session) -> ReconciliationReport:
         else:
             await session.on_update(update)
         resolved.append(cid)
-
-    venue_open = await session.request(client.open_orders)
-    listed = set()
-    for update in venue_open:
-        listed.add(update.client_order_id)
-        if update.client_order_id in book:
-            await session.on_update(update)
-        else:
-            await session.adopt(update, "found working at the venue during reconciliation")
-            adopted.append(update.client_order_id)
 
     for tracked in book.open_orders():
         cid = tracked.order.client_order_id
@@ -81,14 +91,6 @@ async def reconcile(session: _Session) -> ReconciliationReport:
         else:
             await session.on_update(update)
         resolved.append(cid)
-
-    missing: list[str] = []
-    fills = await session.request(lambda: client.fills(after=session.memory.fills_cursor))
-    for fill in fills:
-        if not book.has_execution(fill.execution_id):
-            missing.append(fill.execution_id)
-            await session.on_fill(fill)
-    cursor = fills[-1].execution_id if fills else session.memory.fills_cursor
 
     positions = await session.request(client.positions)
     account = await session.request(client.get_account)

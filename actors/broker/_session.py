@@ -149,13 +149,20 @@ def broker_session(
         memory = replay_history(client.account, await journal.history())
         session = _Session(ctx, client, journal, settings, memory)
         task_status.started()
-        async with trio.open_nursery() as nursery:
-            session.nursery = nursery
-            async with client.open_updates() as stream:
-                nursery.start_soon(session.pump, stream)
-                await reconcile(session)
-                nursery.start_soon(session.tick)
-                await session.serve()
+        try:
+            async with trio.open_nursery() as nursery:
+                session.nursery = nursery
+                async with client.open_updates() as stream:
+                    nursery.start_soon(session.pump, stream)
+                    await reconcile(session)
+                    nursery.start_soon(session.tick)
+                    await session.serve()
+        except BaseExceptionGroup as group:
+            # One cause (the venue went away, a journal write failed): crash with
+            # it bare, so the supervisor's ActorCrashed names it.
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
 
     return run
 
@@ -261,9 +268,9 @@ class _Session:
         if isinstance(message, Order):
             await self.on_order(message)
         elif isinstance(message, CancelOrder):
-            self.cancel(message.client_order_id)
+            await self.cancel(message.client_order_id)
         elif isinstance(message, CancelAll):
-            self.cancel_all(message.symbol)
+            await self.cancel_all(message.symbol)
         elif isinstance(message, FlattenAccount):
             await self.flatten()
         else:
@@ -362,6 +369,12 @@ class _Session:
         if tracked is None:
             return
         if outcome.operation == "submit":
+            if tracked.status is not OrderStatus.SUBMITTED:
+                # The stream already told us the venue has it (a lost reply after
+                # the venue acted): the failed reply changes nothing.
+                if isinstance(error, BrokerUnavailable):
+                    raise error
+                return
             if isinstance(error, BrokerTimeout):
                 await self.set_status(
                     tracked, OrderStatus.UNKNOWN, f"submission timed out ({error}); resolving"
@@ -515,28 +528,27 @@ class _Session:
 
     # -- operator commands ------------------------------------------------------------
 
-    def cancel(self, client_order_id: str) -> None:
+    async def cancel(self, client_order_id: str) -> None:
         tracked = self.book.get(client_order_id)
         if tracked is None or tracked.status.is_terminal:
             self.ctx.log.info("cancel ignored: no open order", client_order_id=client_order_id)
             return
         if tracked.status is OrderStatus.PENDING_SUBMIT:
-            self.spawn(self._reject_unsent, tracked)
+            # Decided here, in the task that owns the book: a held order released
+            # in between would otherwise be marked canceled while at the venue.
+            await self.set_status(tracked, OrderStatus.CANCELED, "canceled before it was sent")
             return
         self.spawn(
             self._call, "cancel", client_order_id, partial(self.client.cancel, client_order_id)
         )
 
-    async def _reject_unsent(self, tracked: TrackedOrder) -> None:
-        await self.set_status(tracked, OrderStatus.CANCELED, "canceled before it was sent")
-
-    def cancel_all(self, symbol: str | None) -> None:
+    async def cancel_all(self, symbol: str | None) -> None:
         for tracked in self.book.open_orders(symbol):
-            self.cancel(tracked.order.client_order_id)
+            await self.cancel(tracked.order.client_order_id)
 
     async def flatten(self) -> None:
         """Cancel everything, then close every position with a market order."""
-        self.cancel_all(None)
+        await self.cancel_all(None)
         now = self.ctx.clock.time()
         for symbol, quantity in sorted(self.memory.positions.items()):
             await self.on_order(
