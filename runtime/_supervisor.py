@@ -367,6 +367,8 @@ class _Supervisor:
                         await spec.actor(ctx, ready)
                 except Exception as exc:
                     outcome = exc
+                except BaseExceptionGroup as group:
+                    outcome = _crash_amid_cancellation(group)
         finally:
             done.set()
             mailbox = child.entry.mailbox
@@ -545,3 +547,23 @@ def _describe(outcome: Outcome) -> str:
     if isinstance(outcome, _Normal):
         return "returned normally"
     return f"{type(outcome).__name__}: {outcome}"
+
+
+def _crash_amid_cancellation(group: BaseExceptionGroup[BaseException]) -> Exception:
+    """The real error of an actor that crashed while it was being cancelled.
+
+    An actor running its own nursery can fail in one task while another is
+    being cancelled (its supervisor stopping it); trio then raises a group
+    mixing ``Cancelled`` with the error, which ``except Exception`` does not
+    catch. The error is the crash; the cancellation still propagates, so the
+    scope that asked for it absorbs it as usual.
+    """
+    cancelled, rest = group.split(trio.Cancelled)
+    if rest is None:
+        raise group
+    errors, other = rest.split(Exception)
+    if other is not None or errors is None:
+        raise group
+    if cancelled is not None:
+        raise cancelled
+    return errors.exceptions[0] if len(errors.exceptions) == 1 else errors

@@ -18,6 +18,7 @@ from runtime import (
     ActorStopped,
     Backoff,
     ChildSpec,
+    Request,
     Restart,
     Strategy,
     Subscribe,
@@ -484,3 +485,45 @@ async def test_every_start_crash_restart_and_stop_is_published(autojump_clock: o
     started = events[2]
     assert isinstance(started, ActorStarted)
     assert started.incarnation == 2
+
+
+async def test_a_crash_while_being_stopped_stays_inside_the_tree() -> None:
+    """An actor with its own nursery failing as its supervisor stops it.
+
+    ``a`` crashes while ``c`` asks it something; rest_for_one then stops
+    ``sup`` (and ``c``) while ``c``'s ask fails with AskInterrupted, so trio
+    raises a group of Cancelled and that error. It must count as the stop it
+    is, never escape the tree.
+    """
+    crashed: list[int] = []
+
+    async def a(ctx: ActorContext, task_status: TaskStatus) -> None:
+        task_status.started()
+        async for message in ctx.mailbox:
+            if isinstance(message, Request):
+                if not crashed:
+                    crashed.append(1)
+                    raise RuntimeError("a crashes while answering")
+                message.reply("ok")
+
+    async def c(ctx: ActorContext, task_status: TaskStatus) -> None:
+        task_status.started()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(trio.sleep_forever)
+            await trio.sleep(1)
+            await ctx.ref("a").ask("hello", timeout=5)
+
+    spec = SupervisorSpec(
+        name="root",
+        strategy=Strategy.REST_FOR_ONE,
+        children=(
+            ChildSpec(name="a", actor=a),
+            SupervisorSpec(name="sup", children=(ChildSpec(name="c", actor=c),)),
+        ),
+    )
+    async with open_tree(spec) as tree:
+        await trio.sleep(3)
+        statuses = {info.name: info.status for info in tree.actors()}
+    assert crashed == [1]
+    assert statuses["a"] is ActorStatus.RUNNING
+    assert statuses["c"] is ActorStatus.RUNNING
