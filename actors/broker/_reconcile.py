@@ -37,6 +37,7 @@ from actors.messages import (
 from adapters.broker import OrderNotFound
 
 if TYPE_CHECKING:
+    from ._book import TrackedOrder
     from ._session import _Session
 
 __all__ = ["reconcile"]
@@ -67,29 +68,19 @@ async def reconcile(session: _Session) -> ReconciliationReport:
     cursor = fills[-1].execution_id if fills else session.memory.fills_cursor
 
     for tracked in book.unresolved():
-        cid = tracked.order.client_order_id
-        try:
-            update = await session.request(partial(client.get_order, cid))
-        except OrderNotFound:
-            await session.set_status(
-                tracked, OrderStatus.REJECTED, "not at the venue after a restart; never resent"
-            )
-        else:
-            await session.on_update(update)
-        resolved.append(cid)
+        # Never answered: possibly still on its way (a request in flight when
+        # the process died). Unknown, resolved by query on the normal grace
+        # path, never resent.
+        await _ask_venue(session, tracked, OrderStatus.UNKNOWN, "not at the venue after a restart")
+        resolved.append(tracked.order.client_order_id)
 
     for tracked in book.open_orders():
         cid = tracked.order.client_order_id
-        if cid in listed:
+        if cid in listed or cid in resolved:
             continue
-        try:
-            update = await session.request(partial(client.get_order, cid))
-        except OrderNotFound:
-            await session.set_status(
-                tracked, OrderStatus.REJECTED, "the venue has no record of this order"
-            )
-        else:
-            await session.on_update(update)
+        await _ask_venue(
+            session, tracked, OrderStatus.REJECTED, "the venue has no record of this order"
+        )
         resolved.append(cid)
 
     positions = await session.request(client.positions)
@@ -165,3 +156,18 @@ async def _open_account(session: _Session, cash: Decimal, traded: bool) -> None:
             "the venue account has history this journal does not: opened at its current cash",
             cash=str(cash),
         )
+
+
+async def _ask_venue(
+    session: _Session, tracked: TrackedOrder, missing: OrderStatus, reason: str
+) -> None:
+    """Learn an order's state from the venue; one it does not know gets ``missing``."""
+    cid = tracked.order.client_order_id
+    try:
+        update = await session.request(partial(session.client.get_order, cid))
+    except OrderNotFound:
+        await session.set_status(tracked, missing, reason)
+        if missing is OrderStatus.UNKNOWN:
+            session.unknown_since[cid] = session.ctx.clock.time()
+    else:
+        await session.on_update(update)
