@@ -222,6 +222,10 @@ class RiskDesk:
 
     async def on_signal(self, signal: Signal) -> None:
         self.seen.add(signal.strategy)
+        refusal = invalid_terms(signal.quantity, signal.limit_price, signal.stop_price)
+        if refusal is not None:
+            await self.reject(signal.signal_id, signal.strategy, signal.symbol, refusal)
+            return
         if signal.action in (SignalAction.CLOSE, SignalAction.FLATTEN):
             await self._exit(signal)
             return
@@ -242,8 +246,13 @@ class RiskDesk:
         if command.account not in (None, self.account):
             return
         self.seen.add("manual")
+        signal_id = self.next_id("manual")
+        refusal = invalid_terms(command.quantity, command.limit_price, command.stop_price)
+        if refusal is not None:
+            await self.reject(signal_id, "manual", command.symbol, refusal)
+            return
         await self._enter(
-            self.next_id("manual"),
+            signal_id,
             "manual",
             command.symbol,
             command.side,
@@ -453,3 +462,11 @@ class RiskDesk:
 
     async def rebalance(self, mode: str) -> None:
         await rebalance(self, mode)
+
+
+def invalid_terms(*values: Decimal | None) -> Refusal | None:
+    """Quantities and prices from outside must be finite and positive (NaN compares as error)."""
+    for value in values:
+        if value is not None and (not value.is_finite() or value <= 0):
+            return Refusal("invalid", f"quantities and prices must be finite and positive: {value}")
+    return None

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal as D
 
+import pytest
 import trio
 
 from actors.messages import (
@@ -341,3 +342,24 @@ async def test_a_paused_strategy_may_only_exit(autojump_clock: object) -> None:
         await tree.ref("risk").tell(ResumeStrategy(name="meanrev"))
         await tree.ref("risk").tell(_signal("meanrev", SignalAction.BUY, 5))
         assert (await broker.receive()).quantity == 5
+
+
+@pytest.mark.parametrize("bad", ["NaN", "-5", "0", "Infinity"])
+async def test_non_finite_or_non_positive_terms_are_refused_not_a_crash(
+    autojump_clock: object, bad: str
+) -> None:
+    """Untrusted prices (a webhook's ``"price": "NaN"``) are refused; risk keeps running."""
+    async with _risk() as (tree, broker, probe):
+        limit = _signal(
+            "momentum", SignalAction.BUY, 10, order_type=OrderType.LIMIT, limit_price=D(bad)
+        )
+        await tree.ref("risk").tell(limit)
+        rejected = await probe.receive()
+        assert isinstance(rejected, RiskRejected)
+        assert rejected.check == "invalid"
+        await tree.ref("risk").tell(_signal("momentum", SignalAction.BUY, 10))
+        with trio.fail_after(5):
+            order = await broker.receive()
+        assert isinstance(order, Order)
+        (risk,) = [a for a in tree.actors() if a.name == "risk"]
+        assert risk.restarts == 0
