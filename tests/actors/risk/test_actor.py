@@ -354,7 +354,8 @@ async def test_non_finite_or_non_positive_terms_are_refused_not_a_crash(
             "momentum", SignalAction.BUY, 10, order_type=OrderType.LIMIT, limit_price=D(bad)
         )
         await tree.ref("risk").tell(limit)
-        rejected = await probe.receive()
+        with trio.fail_after(5):
+            rejected = await probe.receive()
         assert isinstance(rejected, RiskRejected)
         assert rejected.check == "invalid"
         await tree.ref("risk").tell(_signal("momentum", SignalAction.BUY, 10))
