@@ -112,3 +112,14 @@ def test_a_second_signal_forces_the_exit(tmp_path: Path) -> None:
         process.send_signal(signal.SIGCONT)
         assert process.wait(timeout=5) == 130
         assert "second signal; forcing exit" in process.stderr.read()
+
+
+def test_config_show_never_prints_secrets(tmp_path: Path) -> None:
+    config = tmp_path / "secret.toml"
+    config.write_text('[gateway]\nwebhook_secret = "hunter2"\noperator_token = "opsecret"\n')
+    result = _run("config", "show", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "hunter2" not in result.stdout
+    assert "opsecret" not in result.stdout
+    assert "gateway.operator_token, gateway.webhook_secret" in result.stdout
+    tomllib.loads(result.stdout)  # still a valid config file

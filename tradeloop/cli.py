@@ -139,8 +139,16 @@ def _cmd_config_show(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"tradeloop: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    sys.stdout.write(tomli_w.dumps(to_toml_data(config)))
+    data = to_toml_data(config)
+    hidden = [key for key in _SECRETS if data.get("gateway", {}).pop(key, None) is not None]
+    if hidden:
+        print(f"# not shown (secrets): {', '.join(f'gateway.{key}' for key in hidden)}")
+    sys.stdout.write(tomli_w.dumps(data))
     return EXIT_OK
+
+
+# Never printed: a config dump ends up in tickets and chat logs.
+_SECRETS = ("operator_token", "read_token", "webhook_secret")
 
 
 def _journal_path(args: argparse.Namespace) -> tuple[Config, Path]:
