@@ -10,6 +10,9 @@ import time
 import tomllib
 from pathlib import Path
 
+from runtime.journal import verify_journal
+from tradeloop._journaling import JOURNAL_TYPES
+
 TRADELOOP = [sys.executable, "-m", "tradeloop.cli"]
 
 
@@ -39,7 +42,10 @@ def test_run_logs_json_and_stops_on_sigterm(tmp_path: Path) -> None:
         text=True,
     ) as process:
         _run_until_sigterm(process)
-    assert (tmp_path / "var").is_dir()
+    # the graceful stop left a journal that verifies, and the venue's state beside it
+    report = verify_journal(tmp_path / "var" / "journal.sqlite", JOURNAL_TYPES)
+    assert report.last_seq == report.records
+    assert (tmp_path / "var" / "paper-venue.json").is_file()
 
 
 def _run_until_sigterm(process: subprocess.Popen[str]) -> None:
