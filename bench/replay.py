@@ -20,7 +20,11 @@ import random
 import time
 from decimal import Decimal
 
+import msgspec
+
+from actors.breakers import BreakerConfig
 from actors.messages import Quote
+from actors.risk import RiskConfig
 from actors.strategies import MomentumConfig, MomentumParams
 from adapters.market import ReplayData
 from runtime import configure_logging
@@ -51,16 +55,38 @@ def quotes(count: int, spacing: float, seed: int = 7) -> ReplayData:
 
 
 def config() -> Config:
+    """One momentum strategy, and the P&L breakers off.
+
+    A fast=1/slow=2 cross on a random walk loses its spread and commission on
+    almost every round trip, so with the default breakers the fifth loss in a
+    row trips ``consecutive_losses`` (trading REDUCING: no new entries) and
+    the replay stops trading after ten orders; later the daily loss and
+    drawdown limits would halt it too, and Kelly sizing (the default) sizes
+    a strategy without an edge to zero lots. The bench measures throughput,
+    not the strategy: those four breakers are disabled and risk sizes by
+    fixed fraction; the market and broker breakers still run on every tick.
+    """
     strategy = MomentumConfig(
         name="momentum", symbols=("SPY",), warm_bars=0, params=MomentumParams(fast=1, slow=2)
     )
-    return Config(strategies=(strategy,))
+    off = {"enabled": False}
+    breakers = msgspec.convert(
+        {
+            "daily_loss": off,
+            "drawdown": off,
+            "rapid_drawdown": off,
+            "consecutive_losses": off,
+        },
+        BreakerConfig,
+    )
+    risk = RiskConfig(sizing="fixed_fractional")
+    return Config(strategies=(strategy,), breakers=breakers, risk=risk)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quotes", type=int, default=1_000_000)
-    parser.add_argument("--spacing", type=float, default=0.1, help="data seconds between quotes")
+    parser.add_argument("--spacing", type=float, default=1.0, help="data seconds between quotes")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     configure_logging("error")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Hashable, Iterable
 from enum import StrEnum
-from typing import Any, Generic, TypeVar, final
+from typing import Any, Final, Generic, TypeVar, final
 
 import msgspec
 import trio
@@ -193,6 +193,9 @@ class ActorRef(Generic[M]):
         return f"ActorRef({self.name!r})"
 
 
+_PUBLISH_BATCH: Final = 64
+
+
 @final
 class Registry:
     """Names to actors, and message types to subscriptions, for one actor tree."""
@@ -201,6 +204,7 @@ class Registry:
         self._entries: dict[str, ActorEntry] = {}
         self._subscriptions: list[Subscription] = []
         self._routes: dict[type, tuple[Subscription, ...]] = {}
+        self._published = 0
 
     # -- actors ------------------------------------------------------------------
 
@@ -278,16 +282,34 @@ class Registry:
         return self._route(message_type)
 
     async def publish(self, message: object) -> None:
-        """Deliver to every subscriber; waits on full ``block`` subscribers."""
+        """Deliver to every subscriber; waits on full ``block`` subscribers.
+
+        Subscribers with room all get the message before the publisher yields:
+        otherwise one that reacts to it (the portfolio publishing the position
+        a fill produced) could overtake it at a later subscriber (risk, which
+        would then count the fill twice). The fairness checkpoint comes once
+        every ``_PUBLISH_BATCH`` publishes, after the whole fan-out.
+        """
+        full: list[Mailbox] = []
         for subscription in self._route(type(message)):
             mailbox = subscription.mailbox
             if mailbox.closed:
                 continue
             lane = subscription.lane
-            if lane is None:
-                await mailbox.send(message)
-            else:
+            if lane is not None:
                 lane.offer(message)
+                continue
+            try:
+                mailbox.send_nowait(message)
+            except trio.WouldBlock:
+                full.append(mailbox)
+        for mailbox in full:
+            if not mailbox.closed:
+                await mailbox.send(message)
+        self._published += 1
+        if self._published >= _PUBLISH_BATCH:
+            self._published = 0
+            await trio.lowlevel.checkpoint()
 
     def publish_nowait(self, message: object) -> int:
         """Deliver to every subscriber without waiting.

@@ -38,7 +38,7 @@ from runtime import Clock, Subscribe, open_tree
 from ._app import build_tree
 from ._config import Config, JournalConfig
 from ._performance import Stats, summarize
-from ._world import open_replay_world
+from ._world import batch_seconds, open_replay_world
 
 __all__ = [
     "TOTAL",
@@ -108,11 +108,13 @@ def replay_config(config: Config, data: ReplayData) -> Config:
 
     A strategy that trades a symbol the data does not hold is left out (see
     :func:`left_out`): it could not run, and the others still can. The feed's
-    staleness limit is widened to twice the data's longest gap, so sparse data
-    (bars) is not reported stale between two of its own events.
+    staleness limit is widened to twice the longest gap between two batches
+    the market plays (a bar's worth of ticks each, see :func:`open_replay_world`),
+    so the feed is not reported stale between two of them.
     """
     carried = set(data.symbols)
-    times = [event.ts for event in data.events]
+    ends = data.batch_ends(batch_seconds(config))
+    times = [data.start, *(data.events[end - 1].ts for end in ends)]
     gap = max((b - a for a, b in itertools.pairwise(times)), default=0.0)
     stale_after = max(config.market.stale_after, 2 * gap)
     return msgspec.structs.replace(

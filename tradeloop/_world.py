@@ -15,6 +15,7 @@ and the tree is built against it exactly as against the live world.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -24,19 +25,21 @@ import trio
 
 from actors.messages import Instrument, Quote, Trade
 from adapters.market import (
+    DEFAULT_TIMEFRAMES,
     Listener,
     ReplayData,
     ReplayMarket,
     SymbolProfile,
     SyntheticMarket,
     default_universe,
+    timeframe_seconds,
 )
 from adapters.paper import PaperVenue
 from runtime import Clock
 
 from ._config import Config
 
-__all__ = ["World", "open_replay_world", "open_world"]
+__all__ = ["World", "batch_seconds", "open_replay_world", "open_world"]
 
 
 class World:
@@ -108,17 +111,35 @@ async def open_world(
             nursery.cancel_scope.cancel(reason="world closed")
 
 
+def batch_seconds(config: Config) -> int:
+    """The bar length a replay batches by: every bar the tree makes ends on a batch.
+
+    The feed aggregates :data:`~adapters.market.DEFAULT_TIMEFRAMES`, the
+    market its configured ones, strategies read their own: the greatest
+    common divisor of all their lengths divides every bar.
+    """
+    timeframes = {
+        *DEFAULT_TIMEFRAMES,
+        *config.market.synthetic.bar_timeframes,
+        *(strategy.timeframe for strategy in config.strategies),
+    }
+    return math.gcd(*(timeframe_seconds(timeframe) for timeframe in timeframes))
+
+
 @asynccontextmanager
 async def open_replay_world(
     config: Config, data: ReplayData, data_dir: Path, *, clock: Clock
 ) -> AsyncIterator[World]:
-    """A world whose market plays ``data`` on ``clock`` at the recorded pace.
+    """A world whose market plays ``data`` on ``clock`` at the recorded pace, bar by bar.
 
     Run under ``MockClock(autojump_threshold=0)`` the pace costs no wall time:
-    the clock jumps to the next event as soon as the whole tree is idle, so
-    each event is worked through completely before the next one plays and no
+    the clock jumps to the next batch as soon as the whole tree is idle, so
+    each batch is worked through completely before the next one plays and no
     timeout can fire early. (``speed=None`` would not wait for the tree, only
     for the feed, and the data's time would run ahead of the actors' clock.)
+    A batch is a bar's worth of ticks (:func:`batch_seconds`) played at the
+    instant of the tick that completes the bar, so the tree wakes once per
+    bar, not once per tick, and every bar still completes at its own tick.
     The market is not started here: the caller starts ``world.market.serve``
     once the tree (and so the feed) is up, or the first events would play to
     nobody. The venue hears every event, as in the live world.
@@ -128,6 +149,7 @@ async def open_replay_world(
         data,
         clock=clock,
         speed=1.0,
+        batch_seconds=batch_seconds(config),
         client_buffer=config.market.synthetic.client_buffer,
         history_bars=config.market.synthetic.history_bars,
         bar_timeframes=config.market.synthetic.bar_timeframes,

@@ -83,6 +83,41 @@ class ReplayData(msgspec.Struct, frozen=True):
         """The first timestamp: a good origin for the replay's clock."""
         return self.events[0].ts if self.events else 0.0
 
+    def batch_ends(self, bar_seconds: float | None = None) -> list[int]:
+        """Where each batch of events ends (exclusive indexes into ``events``).
+
+        Without ``bar_seconds`` a batch is one instant: the events sharing a
+        timestamp. With it, a batch runs up to and including the event that
+        completes a bar of its symbol (the first at or past the end of the
+        symbol's open ``bar_seconds`` bar), with the events of that same
+        instant: every bar of any multiple of ``bar_seconds`` is completed by
+        the last instant of a batch.
+        """
+        events = self.events
+        ends: list[int] = []
+        if bar_seconds is None:
+            for i in range(1, len(events)):
+                if events[i].ts != events[i - 1].ts:
+                    ends.append(i)
+        else:
+            if not bar_seconds > 0:
+                raise ValueError(f"bar_seconds must be > 0, not {bar_seconds}")
+            boundary: dict[str, float] = {}
+            cut = False
+            for i in range(len(events) - 1):
+                event = events[i]
+                ts = event.ts
+                ahead = boundary.get(event.symbol)
+                if ahead is None or ts >= ahead:
+                    cut = cut or ahead is not None
+                    boundary[event.symbol] = (ts // bar_seconds + 1) * bar_seconds
+                if cut and events[i + 1].ts != ts:
+                    ends.append(i + 1)
+                    cut = False
+        if events:
+            ends.append(len(events))
+        return ends
+
 
 @final
 class _FileReader:
@@ -208,6 +243,15 @@ class ReplayMarket(MarketBase):
     file's timestamps, so make the clock with ``origin=data.start`` to keep
     the rest of the daemon on the same time line. ``finished`` is set when
     the data is exhausted; the streams then stay open and go quiet.
+
+    ``batch_seconds`` plays the data in batches (:meth:`ReplayData.batch_ends`)
+    instead of one instant at a time: each batch plays at the time of its
+    last event, which completes a bar of that length. Listeners (the paper
+    venue) still hear every event, in order, and clients get the batch as
+    one stream item, so a whole bar's ticks cost a single wake-up of the
+    tree. Bars complete at the tick and the time they would tick by tick;
+    what differs is that the ticks inside a bar reach the clients (and the
+    venue) at the bar's closing instant rather than at their own.
     """
 
     def __init__(
@@ -216,6 +260,7 @@ class ReplayMarket(MarketBase):
         *,
         clock: Clock,
         speed: float | None = 1.0,
+        batch_seconds: float | None = None,
         name: str = "replay",
         client_buffer: int = 256,
         history_bars: int = 500,
@@ -233,6 +278,7 @@ class ReplayMarket(MarketBase):
         )
         self.data = data
         self.speed = speed
+        self.ends = data.batch_ends(batch_seconds)
         self.replayed = 0
         self.finished = trio.Event()
 
@@ -243,18 +289,14 @@ class ReplayMarket(MarketBase):
         t0 = self.data.start
         m0 = self.clock.monotonic()
         task_status.started()
-        i, n = 0, len(events)
-        while i < n:
-            ts = events[i].ts
-            j = i + 1
-            while j < n and events[j].ts == ts:
-                j += 1
+        i = 0
+        for j in self.ends:
             if speed is None:
                 await self._wait_for_clients()
                 await trio.lowlevel.checkpoint()
             else:
-                await trio.sleep_until(m0 + (ts - t0) / speed)
+                await trio.sleep_until(m0 + (events[j - 1].ts - t0) / speed)
             self._emit(events[i:j])
-            self.replayed += j - i
+            self.replayed = j
             i = j
         self.finished.set()

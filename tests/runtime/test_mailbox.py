@@ -221,3 +221,54 @@ async def test_subscriptions_survive_restarts(autojump_clock: object) -> None:
         await tree.registry.publish(Note(n=2))
         await trio.testing.wait_all_tasks_blocked()
         assert await tree.ref("w").ask(Query()) == (1, 2)
+
+
+async def test_a_reaction_never_overtakes_what_it_reacts_to(autojump_clock: object) -> None:
+    """Publishing never yields between subscribers with room, even when a batch is due.
+
+    ``first`` reacts to each Ev by publishing a Px that ``second`` also hears:
+    ``second`` must hear every Ev before the Px it caused (a fill before the
+    position it produced), though every send to ``first`` ends its batch.
+    """
+    registry = Registry()
+    first = Mailbox("first", batch=1)
+    second = Mailbox("second", capacity=1000)
+    registry.subscribe(first, Ev)
+    registry.subscribe(second, Ev)
+    registry.subscribe(second, Px)
+    reader = first.open_reader()
+
+    async def react() -> None:
+        while True:
+            for event in await reader.receive_batch(limit=1000):
+                await registry.publish(Px(symbol="A", n=event.n))
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(react)
+        for n in range(100):
+            await registry.publish(Ev(n=n))
+        await trio.testing.wait_all_tasks_blocked()
+        nursery.cancel_scope.cancel()
+    heard = [(type(m).__name__, m.n) for m in _drain(second)]
+    assert sorted(heard) == sorted((kind, n) for n in range(100) for kind in ("Ev", "Px"))
+    assert all(heard.index(("Ev", n)) < heard.index(("Px", n)) for n in range(100))
+
+
+async def test_a_busy_publisher_yields_every_batch(autojump_clock: object) -> None:
+    registry = Registry()
+    mailbox = Mailbox("roomy", capacity=10_000)
+    registry.subscribe(mailbox, Ev)
+    ticks = 0
+
+    async def other() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await trio.lowlevel.checkpoint()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(other)
+        for n in range(6400):
+            await registry.publish(Ev(n=n))
+        nursery.cancel_scope.cancel()
+    assert ticks >= 6400 // 64 - 1

@@ -12,6 +12,7 @@ import trio.testing
 from actors.messages import Bar, Quote, Trade
 from adapters.market import (
     SAMPLE_QUOTES,
+    BarAggregator,
     MarketEvent,
     ReplayDataError,
     ReplayMarket,
@@ -134,3 +135,25 @@ async def test_an_unpaced_replay_waits_for_a_slow_client_instead_of_dropping_it(
         assert market.finished.is_set()
         assert market.connected == 1  # never dropped
     assert got == [e for e in data.events if e.symbol in ("SPY", "MES")]
+
+
+async def test_batched_replay_plays_each_bar_at_the_tick_that_completes_it(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    """Every tick that completes a bar ends a batch, which plays at that tick's time."""
+    data = await trio.to_thread.run_sync(read_replay_csv, SAMPLE_QUOTES)
+    market = ReplayMarket(data, clock=Clock(origin=data.start), batch_seconds=10)
+    start = trio.current_time()
+    heard = await _play(market, 1000)
+    assert [event for _, event in heard] == list(data.events)
+    bars = BarAggregator(("10s",))
+    completing = {i for i, event in enumerate(data.events) if bars.add(event)}
+    ends = market.ends
+    assert len(ends) < len(data.events) / 5
+    for i in completing:
+        last = next(end - 1 for end in ends if end > i)
+        assert data.events[last].ts == data.events[i].ts  # the batch ends at that instant
+    for i, (at, _) in enumerate(heard):
+        last = next(end - 1 for end in ends if end > i)
+        assert at - start == pytest.approx(data.events[last].ts - data.start)
+    assert market.replayed == 300
