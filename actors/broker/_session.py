@@ -341,7 +341,17 @@ class _Session:
         self.spawn(self._call, "submit", order.client_order_id, partial(self.client.submit, order))
 
     def blocked_symbols(self) -> set[str]:
-        return {t.order.symbol for t in self.book.open_orders() if t.status is OrderStatus.UNKNOWN}
+        """Symbols with an order whose outcome is unknown (kept in ``unknown_since``).
+
+        Read from the unknown orders alone, not by scanning the book: it is
+        asked twice per order.
+        """
+        blocked = set()
+        for cid in self.unknown_since:
+            tracked = self.book.get(cid)
+            if tracked is not None and tracked.status is OrderStatus.UNKNOWN:
+                blocked.add(tracked.order.symbol)
+        return blocked
 
     async def release(self, symbol: str) -> None:
         """Send the orders held for ``symbol`` once nothing blocks it."""
