@@ -45,6 +45,7 @@ from ._journaling import (
     load_breakers,
     load_portfolio_history,
     save_breakers,
+    save_portfolio,
 )
 from ._world import World
 
@@ -112,6 +113,7 @@ def build_tree(
                 actor=portfolio_actor(
                     instruments,
                     load_history=load_portfolio_history,
+                    save_snapshot=save_portfolio,
                     publish_interval=config.portfolio.publish_interval,
                 ),
                 subscriptions=PORTFOLIO_SUBSCRIPTIONS,

@@ -9,7 +9,9 @@ from ._book import BookSnapshot as BookSnapshot
 from ._book import OrderBook as OrderBook
 from ._book import TrackedOrder as TrackedOrder
 from ._config import SessionConfig as SessionConfig
+from ._history import SessionHistory as SessionHistory
 from ._history import SessionMemory as SessionMemory
+from ._history import SessionState as SessionState
 from ._history import replay_history as replay_history
 from ._session import SessionJournal as SessionJournal
 from ._session import broker_session as broker_session
@@ -19,8 +21,10 @@ __all__ = [
     "BookSnapshot",
     "OrderBook",
     "SessionConfig",
+    "SessionHistory",
     "SessionJournal",
     "SessionMemory",
+    "SessionState",
     "TrackedOrder",
     "broker_session",
     "replay_history",

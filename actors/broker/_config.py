@@ -21,6 +21,9 @@ class SessionConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     rejected. Orders wait at most ``max_hold`` seconds behind an unresolved
     order in their symbol, and an intent older than ``max_order_age``
     (queued through an outage, say) is refused rather than sent late.
+    At most ``keep_closed_orders`` finished orders are remembered, and the
+    journal gets a snapshot of the session after every ``snapshot_every``
+    records (and at a start that replayed as many).
     """
 
     request_timeout: Seconds = 5.0
@@ -29,3 +32,4 @@ class SessionConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     max_hold: Seconds = 30.0
     max_order_age: Seconds = 60.0
     keep_closed_orders: Annotated[int, msgspec.Meta(ge=0)] = 10_000
+    snapshot_every: Annotated[int, msgspec.Meta(ge=1)] = 50_000

@@ -124,7 +124,7 @@ async def reconcile(session: _Session) -> ReconciliationReport:
         venue_cash=account.cash,
         fills_cursor=cursor,
     )
-    await session.journal.record([report])
+    await session.record([report])
     session.memory.fills_cursor = cursor
     session.memory.last_report = report
     await session.ctx.publish(report)
@@ -147,7 +147,7 @@ async def _open_account(session: _Session, cash: Decimal, traded: bool) -> None:
     alone; that is reported, and the positions differences show the rest.
     """
     opened = AccountOpened(account=session.account, cash=cash, ts=session.ctx.clock.time())
-    await session.journal.record([opened])
+    await session.record([opened])
     session.memory.opened = True
     await session.ctx.publish(opened)
     if traded:

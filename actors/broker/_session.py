@@ -19,10 +19,16 @@ The rules, in the order an order meets them:
 5. ``BrokerUnavailable`` or a lost update stream crashes the session: its
    supervisor restarts it with backoff and the new incarnation reconciles
    (see :mod:`._reconcile`) before it sends anything.
+
+A start restores the account's latest journal snapshot and replays the
+records after it; a long replay (``snapshot_every`` records) is saved as the
+next snapshot, and every ``snapshot_every`` records the session journals a
+compaction folds the journal's new records into one (see :mod:`._history`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
@@ -64,7 +70,7 @@ from runtime import Actor, ActorContext, Message, Request, TaskStatus
 
 from ._book import TrackedOrder
 from ._config import SessionConfig
-from ._history import SessionMemory, replay_history
+from ._history import SessionHistory, SessionMemory, SessionState, compact, replay_history
 from ._reconcile import reconcile
 
 __all__ = ["SessionJournal", "broker_session", "session_name"]
@@ -77,8 +83,15 @@ class SessionJournal(Protocol):
         """Make ``records`` durable (in order, atomically) before returning."""
         ...
 
-    async def history(self) -> Sequence[object]:
-        """Every record so far, in order (the session keeps its own account's)."""
+    async def history(self, account: str) -> SessionHistory:
+        """``account``'s latest snapshot and every record after it, in order.
+
+        The records may include other accounts' (the session keeps its own).
+        """
+        ...
+
+    async def save(self, account: str, state: SessionState, seq: int) -> None:
+        """Keep ``state`` as ``account``'s memory after journal record ``seq``."""
         ...
 
 
@@ -146,12 +159,19 @@ def broker_session(
     settings = config or SessionConfig()
 
     async def run(ctx: ActorContext, task_status: TaskStatus) -> None:
-        memory = replay_history(client.account, await journal.history())
+        history = await journal.history(client.account)
+        memory = await replay_history(client.account, history.records, history.state)
         session = _Session(ctx, client, journal, settings, memory)
+        ctx.log.info("session rebuilt", records=len(history.records), seq=history.seq)
+        rebuilt = None
+        if len(history.records) >= settings.snapshot_every:
+            # The memory summarises the journal up to history.seq exactly (nothing ran yet).
+            rebuilt = (memory.state(settings.keep_closed_orders), history.seq)
         task_status.started()
         try:
             async with trio.open_nursery() as nursery:
                 session.nursery = nursery
+                nursery.start_soon(session.compactor, rebuilt)
                 async with client.open_updates() as stream:
                     nursery.start_soon(session.pump, stream)
                     await reconcile(session)
@@ -193,6 +213,9 @@ class _Session:
         self.querying: set[str] = set()
         self.venue_positions: dict[str, Decimal] = {}
         self.venue_cash: Decimal | None = None
+        self.journaled = 0  # records journaled since the last compaction was asked for
+        # One compaction waiting is enough: asking again while one waits is a no-op.
+        self._compact, self.compactions = trio.open_memory_channel[None](1)
 
     # -- tasks -------------------------------------------------------------------
 
@@ -207,6 +230,25 @@ class _Session:
         await self.self_ref.tell(
             _StreamLost(self.incarnation, BrokerUnavailable("the venue closed the update stream"))
         )
+
+    async def record(self, records: Sequence[Message]) -> None:
+        """Journal ``records`` (durable on return); count them towards a compaction."""
+        await self.journal.record(records)
+        self.journaled += len(records)
+        if self.journaled >= self.config.snapshot_every:
+            self.journaled = 0
+            with contextlib.suppress(trio.WouldBlock):
+                self._compact.send_nowait(None)
+
+    async def compactor(self, rebuilt: tuple[SessionState, int] | None) -> None:
+        """Save the start's snapshot, then compact from the journal whenever asked."""
+        if rebuilt is not None:
+            await self.journal.save(self.account, *rebuilt)
+            self.ctx.log.info("session snapshot saved", seq=rebuilt[1])
+        async for _ in self.compactions:
+            journal, keep = self.journal, self.config.keep_closed_orders
+            seq = await compact(self.account, journal.history, journal.save, keep)
+            self.ctx.log.info("session compacted", seq=seq)
 
     async def tick(self) -> None:
         while True:
@@ -312,10 +354,10 @@ class _Session:
         tracked = self.book.add(order, now)
         if refusal:
             self.book.mark(client_order_id, OrderStatus.REJECTED, now, refusal)
-            await self.journal.record([order, tracked.view()])
+            await self.record([order, tracked.view()])
             await self.ctx.publish(tracked.view())
             return
-        await self.journal.record([order])
+        await self.record([order])
         await self.ctx.publish(tracked.view())
         if self.ready and order.symbol not in self.blocked_symbols():
             await self.send(tracked)
@@ -433,7 +475,7 @@ class _Session:
             await self.adopt(update, "the venue reported an order this session never placed")
             return
         if self.book.apply_update(update):
-            await self.journal.record([tracked.view()])
+            await self.record([tracked.view()])
             await self.ctx.publish(tracked.view())
             await self.settled(tracked)
 
@@ -448,7 +490,7 @@ class _Session:
         records: list[Message] = [fill]
         if tracked is not None:
             records.append(tracked.view())
-        await self.journal.record(records)
+        await self.record(records)
         await self.ctx.publish(fill)
         if tracked is None:
             await self.alert(
@@ -486,7 +528,7 @@ class _Session:
         )
         tracked = self.book.add(order, update.ts, adopted=True)
         self.book.apply_update(update)
-        await self.journal.record([order, tracked.view()])
+        await self.record([order, tracked.view()])
         await self.ctx.publish(tracked.view())
         await self.alert(
             AlertSeverity.WARNING,
@@ -498,7 +540,7 @@ class _Session:
 
     async def set_status(self, tracked: TrackedOrder, status: OrderStatus, reason: str) -> None:
         if self.book.mark(tracked.order.client_order_id, status, self.ctx.clock.time(), reason):
-            await self.journal.record([tracked.view()])
+            await self.record([tracked.view()])
             await self.ctx.publish(tracked.view())
 
     async def alert(self, severity: AlertSeverity, message: str, **data: str) -> None:

@@ -56,6 +56,7 @@ from tradeloop._journaling import (
     JOURNAL_TYPES,
     JournalPort,
     load_portfolio_history,
+    save_portfolio,
 )
 
 ACCOUNT = "paper"
@@ -68,7 +69,14 @@ MES = Instrument(
 INSTRUMENTS = {i.symbol: i for i in (AAPL, MSFT, MES)}
 # Monday 2 March 2026, 09:30 New York: the session closes 6.5 hours later.
 ORIGIN = dt.datetime(2026, 3, 2, 14, 30, tzinfo=dt.UTC).timestamp()
-CONFIG = SessionConfig(request_timeout=5.0, resolve_interval=1.0, resolve_grace=10.0, max_hold=30.0)
+# Snapshots every few records, so every test also restarts from snapshots and compacts.
+CONFIG = SessionConfig(
+    request_timeout=5.0,
+    resolve_interval=1.0,
+    resolve_grace=10.0,
+    max_hold=30.0,
+    snapshot_every=5,
+)
 BACKOFF = Backoff(initial=1.0, multiplier=2.0, max=8.0, jitter=0.0, reset_after=60.0)
 FIXED_LATENCY = LatencyModel(base=0.01, jitter=0.0)
 
@@ -116,7 +124,12 @@ def tree_spec(
         children.append(
             ChildSpec(
                 name="portfolio",
-                actor=portfolio_actor(INSTRUMENTS, load_history=load_portfolio_history),
+                actor=portfolio_actor(
+                    INSTRUMENTS,
+                    load_history=load_portfolio_history,
+                    save_snapshot=save_portfolio,
+                    snapshot_every=5,
+                ),
                 subscriptions=PORTFOLIO_SUBSCRIPTIONS,
             )
         )

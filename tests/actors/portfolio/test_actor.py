@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal as D
 
 import msgspec
@@ -20,7 +19,7 @@ from actors.messages import (
     Side,
     Trade,
 )
-from actors.portfolio import PORTFOLIO_SUBSCRIPTIONS, Ledger, Record, portfolio_actor
+from actors.portfolio import PORTFOLIO_SUBSCRIPTIONS, History, Ledger, Record, portfolio_actor
 from runtime import ChildSpec, Clock, MailboxReader, Policy, Subscribe, SupervisorSpec, open_tree
 
 from ._fills import CLOSE, INSTRUMENTS, T0, fill
@@ -33,10 +32,10 @@ class Journal:
         self.records = list(records)
         self.loads = 0
 
-    async def load(self) -> Sequence[Record]:
+    async def load(self) -> History:
         self.loads += 1
         await trio.lowlevel.checkpoint()
-        return list(self.records)
+        return History(records=list(self.records), seq=len(self.records))
 
 
 def _tree(journal: Journal, publish_interval: float = 1.0) -> SupervisorSpec:
