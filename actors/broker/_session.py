@@ -27,7 +27,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from functools import partial
-from typing import Any, Protocol, final
+from typing import Any, Final, Protocol, final
 
 import msgspec
 import trio
@@ -68,6 +68,9 @@ from ._history import SessionMemory, replay_history
 from ._reconcile import reconcile
 
 __all__ = ["SessionJournal", "broker_session", "session_name"]
+
+FORGET_EVERY: Final = 256
+"""Orders placed between two trims of the book's closed orders (and on each tick)."""
 
 
 class SessionJournal(Protocol):
@@ -155,7 +158,7 @@ def broker_session(
                 async with client.open_updates() as stream:
                     nursery.start_soon(session.pump, stream)
                     await reconcile(session)
-                    nursery.start_soon(session.tick)
+                    session.arm(force=bool(session.book.unresolved()))
                     await session.serve()
         except BaseExceptionGroup as group:
             # One cause (the venue went away, a journal write failed): crash with
@@ -193,6 +196,7 @@ class _Session:
         self.querying: set[str] = set()
         self.venue_positions: dict[str, Decimal] = {}
         self.venue_cash: Decimal | None = None
+        self.tick_armed = False
 
     # -- tasks -------------------------------------------------------------------
 
@@ -208,10 +212,21 @@ class _Session:
             _StreamLost(self.incarnation, BrokerUnavailable("the venue closed the update stream"))
         )
 
+    def arm(self, *, force: bool = False) -> None:
+        """Tick once in ``resolve_interval`` if anything waits on time passing.
+
+        Only unknown orders (queried on each tick) and held ones (refused
+        after ``max_hold``) do; with neither, nothing ticks, and a session
+        with nothing unresolved costs no wake-up a second (a replay's
+        virtual clock would spend a scheduler pass on each).
+        """
+        if not self.tick_armed and (force or self.unknown_since or self.held):
+            self.tick_armed = True
+            self.spawn(self.tick)
+
     async def tick(self) -> None:
-        while True:
-            await self.ctx.clock.sleep(self.config.resolve_interval)
-            await self.self_ref.tell(_Tick(self.incarnation))
+        await self.ctx.clock.sleep(self.config.resolve_interval)
+        await self.self_ref.tell(_Tick(self.incarnation))
 
     def spawn(self, fn: Callable[..., Awaitable[None]], *args: Any) -> None:
         assert self.nursery is not None
@@ -321,6 +336,9 @@ class _Session:
             await self.send(tracked)
         else:
             self.held[order.symbol].append((client_order_id, now))
+            self.arm()
+        if self.memory.next_sequence % FORGET_EVERY == 0:
+            self.book.forget_closed(self.config.keep_closed_orders)
 
     def refusal(self, order: Order, now: float) -> str:
         if order.quantity <= 0:
@@ -380,6 +398,7 @@ class _Session:
                     tracked, OrderStatus.UNKNOWN, f"submission timed out ({error}); resolving"
                 )
                 self.unknown_since[cid] = self.ctx.clock.time()
+                self.arm()
             else:
                 await self.set_status(tracked, OrderStatus.REJECTED, _reason(error))
                 await self.release(tracked.order.symbol)
@@ -506,12 +525,16 @@ class _Session:
     # -- time passing -----------------------------------------------------------------
 
     async def on_tick(self) -> None:
+        self.tick_armed = False
         now = self.ctx.clock.time()
+        unknown = False
         for tracked in self.book.open_orders():
             cid = tracked.order.client_order_id
-            if tracked.status is OrderStatus.UNKNOWN and cid not in self.querying:
-                self.querying.add(cid)
-                self.spawn(self._call, "query", cid, partial(self.client.get_order, cid))
+            if tracked.status is OrderStatus.UNKNOWN:
+                unknown = True
+                if cid not in self.querying:
+                    self.querying.add(cid)
+                    self.spawn(self._call, "query", cid, partial(self.client.get_order, cid))
         for symbol, queue in list(self.held.items()):
             while queue and now - queue[0][1] > self.config.max_hold:
                 client_order_id, since = queue.popleft()
@@ -525,6 +548,7 @@ class _Session:
             if not queue:
                 del self.held[symbol]
         self.book.forget_closed(self.config.keep_closed_orders)
+        self.arm(force=unknown)
 
     # -- operator commands ------------------------------------------------------------
 
