@@ -212,10 +212,11 @@ async def run_replay(
 ) -> ReplayResult:
     """Replay ``data`` through the daemon's tree; must run under ``trio.testing.MockClock``.
 
-    ``work_dir`` receives the replay's journal and venue state (it should be
-    empty: a replay starts from the configured cash). The equity curve is
-    sampled every ``sample_interval`` seconds of data time (default: about
-    :data:`SAMPLES` samples over the data, at least one a second).
+    ``work_dir`` receives the replay's journal (it should be empty: a replay
+    starts from the configured cash; the paper venue keeps its state in
+    memory). The equity curve is sampled every ``sample_interval`` seconds of
+    data time (default: about :data:`SAMPLES` samples over the data, at
+    least one a second).
     """
     if not isinstance(trio.lowlevel.current_clock(), trio.testing.MockClock):
         raise TypeError("run_replay runs in virtual time: trio.run(..., clock=MockClock())")
@@ -235,7 +236,7 @@ async def run_replay(
             progress(played, total)
 
     recorder = _Recorder()
-    async with open_replay_world(config, data, work_dir, clock=clock) as world:
+    async with open_replay_world(config, data, clock=clock) as world:
         market = world.market
         assert isinstance(market, ReplayMarket)
         market.add_listener(count)
