@@ -212,11 +212,11 @@ async def run_replay(
 ) -> ReplayResult:
     """Replay ``data`` through the daemon's tree; must run under ``trio.testing.MockClock``.
 
-    ``work_dir`` receives the replay's journal (it should be empty: a replay
-    starts from the configured cash; the paper venue keeps its state in
-    memory). The equity curve is sampled every ``sample_interval`` seconds of
-    data time (default: about :data:`SAMPLES` samples over the data, at
-    least one a second).
+    ``work_dir``, an existing directory, receives the replay's journal (it
+    should be empty: a replay starts from the configured cash; the paper
+    venue keeps its state in memory). The equity curve is sampled every
+    ``sample_interval`` seconds of data time (default: about :data:`SAMPLES`
+    samples over the data, at least one a second).
     """
     if not isinstance(trio.lowlevel.current_clock(), trio.testing.MockClock):
         raise TypeError("run_replay runs in virtual time: trio.run(..., clock=MockClock())")
@@ -288,6 +288,7 @@ def replay(
     """Run :func:`run_replay` in its own ``trio.run`` (the CLI's entry)."""
 
     def run(directory: Path) -> ReplayResult:
+        directory.mkdir(parents=True, exist_ok=True)
         result: ReplayResult = trio.run(
             lambda: run_replay(
                 config, data, directory, progress=progress, sample_interval=sample_interval
