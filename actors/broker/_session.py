@@ -359,7 +359,17 @@ class _Session:
         self.spawn(self._call, "submit", order.client_order_id, partial(self.client.submit, order))
 
     def blocked_symbols(self) -> set[str]:
-        return {t.order.symbol for t in self.book.open_orders() if t.status is OrderStatus.UNKNOWN}
+        """The symbols of unknown orders, found through ``unknown_since``.
+
+        Every order that turns unknown is entered there (and leaves once it is
+        settled), so this needs no scan of the book, which keeps up to
+        ``keep_closed_orders`` closed orders and is asked on every order.
+        """
+        return {
+            tracked.order.symbol
+            for cid in self.unknown_since
+            if (tracked := self.book.get(cid)) is not None and tracked.status is OrderStatus.UNKNOWN
+        }
 
     async def release(self, symbol: str) -> None:
         """Send the orders held for ``symbol`` once nothing blocks it."""
