@@ -5,8 +5,8 @@ Run: ``.venv/bin/python bench/replay.py [--quotes N] [--spacing S] [--profile]``
 N synthetic SPY quotes (a seeded random walk, one every ``--spacing``
 seconds of data time) play through the daemon's whole tree exactly as
 ``tradeloop replay`` runs it (:func:`tradeloop._replay.replay`: feed,
-strategy, risk, broker session, paper venue, journal, portfolio, breakers,
-gateway) with one moving-average-cross strategy on 1m bars. Prints wall
+strategy, risk, broker session, paper venue, journal, portfolio, breakers;
+a replay has no gateway) with one moving-average-cross strategy on 1m bars. Prints wall
 time, ticks/s, orders and the share of ticks that led to an order;
 ``--profile`` adds the top of a cProfile by cumulative and by own time.
 """

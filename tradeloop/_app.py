@@ -12,6 +12,9 @@ everything that depends on it)::
     ├── feeds              one_for_one: feed-<source> per market source
     ├── strategies         one_for_one: strategy-<name> per instance
     └── gateway            hub (WebSocket) and http (webhooks, operator API)
+
+A replay builds the same tree without the gateway (``tokens=None``): nobody
+watches it, and the hub's heartbeats and re-sends would only cost time.
 """
 
 from __future__ import annotations
@@ -57,9 +60,10 @@ def build_tree(
     world: World,
     *,
     data_dir: Path,
-    tokens: Tokens,
+    tokens: Tokens | None,
     journal_faults: JournalFaults | None = None,
 ) -> SupervisorSpec:
+    """The root of the daemon's tree; ``tokens=None`` leaves the gateway out (a replay)."""
     supervision = config.supervision
     instruments = world.instruments
     account = config.accounts[0].name
@@ -105,6 +109,7 @@ def build_tree(
                     io=config.journal.io,
                     verify=config.journal.verify,
                     faults=journal_faults,
+                    durable=config.journal.durable,
                 ),
                 mailbox_capacity=4096,
             ),
@@ -161,6 +166,6 @@ def build_tree(
                 period=supervision.period,
                 backoff=supervision.backoff,
             ),
-            gateway_supervisor(config.gateway, tokens),
+            *(() if tokens is None else (gateway_supervisor(config.gateway, tokens),)),
         ),
     )

@@ -63,11 +63,16 @@ class SupervisionConfig(_Section, frozen=True):
 
 
 class JournalConfig(_Section, frozen=True):
-    """``thread`` keeps SQLite off the trio thread (live); ``inline`` suits virtual time."""
+    """``thread`` keeps SQLite off the trio thread (live); ``inline`` suits virtual time.
+
+    ``durable: false`` skips the flush to disk at each commit: only for a
+    journal that is thrown away (a replay's); a live daemon keeps it on.
+    """
 
     io: Literal["thread", "inline"] = "thread"
     verify: Literal["full", "tail"] = "full"
     file: str = "journal.sqlite"
+    durable: bool = True
 
 
 class MarketConfig(_Section, frozen=True):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import secrets
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -30,7 +29,6 @@ import msgspec
 import trio
 import trio.testing
 
-from actors.gateway import Tokens
 from actors.messages import Fill, GetPortfolio, PortfolioSnapshot, PositionUpdate
 from adapters.market import MarketEvent, ReplayData, ReplayMarket
 from runtime import Clock, Subscribe, open_tree
@@ -55,6 +53,7 @@ PROGRESS_EVERY: Final = 1000
 DRAIN: Final = 5.0  # virtual seconds after the last event for orders in flight to finish
 SAMPLES: Final = 2000
 WARM_UP: Final = 60.0  # virtual seconds the tree gets to start before the first event
+QUIET_INTERVAL: Final = 3600.0  # the portfolio's unprompted publishing, nobody watching
 
 TRADES_HEADER: Final = (
     *("time", "ts", "strategy", "symbol", "side", "quantity", "price", "commission"),
@@ -104,13 +103,20 @@ def _iso(ts: float) -> str:
 
 
 def replay_config(config: Config, data: ReplayData) -> Config:
-    """The config as the replay runs it: the data's symbols, journal inline, ports the OS's.
+    """The config as the replay runs it: the data's symbols, a throwaway journal inline.
 
     A strategy that trades a symbol the data does not hold is left out (see
     :func:`left_out`): it could not run, and the others still can. The feed's
     staleness limit is widened to twice the longest gap between two batches
     the market plays (a bar's worth of ticks each, see :func:`open_replay_world`),
     so the feed is not reported stale between two of them.
+
+    What only serves live monitoring is quietened: the journal is not
+    flushed to disk at each commit (it lives in a temporary directory), the
+    portfolio publishes when something changed but not every second besides
+    (the replay samples it by asking), and :func:`run_replay` builds the tree
+    without its gateway. Each periodic wake-up costs a pass of the scheduler
+    per virtual second, more than the data's own ticks when they are sparse.
     """
     carried = set(data.symbols)
     ends = data.batch_ends(batch_seconds(config))
@@ -123,12 +129,8 @@ def replay_config(config: Config, data: ReplayData) -> Config:
             config.market, symbols=data.symbols, stale_after=stale_after
         ),
         strategies=tuple(s for s in config.strategies if set(s.symbols) <= carried),
-        journal=JournalConfig(io="inline", verify=config.journal.verify),
-        gateway=msgspec.structs.replace(
-            config.gateway,
-            hub=msgspec.structs.replace(config.gateway.hub, port=0),
-            http=msgspec.structs.replace(config.gateway.http, port=0),
-        ),
+        journal=JournalConfig(io="inline", verify=config.journal.verify, durable=False),
+        portfolio=msgspec.structs.replace(config.portfolio, publish_interval=QUIET_INTERVAL),
     )
 
 
@@ -210,10 +212,11 @@ async def run_replay(
 ) -> ReplayResult:
     """Replay ``data`` through the daemon's tree; must run under ``trio.testing.MockClock``.
 
-    ``work_dir`` receives the replay's journal and venue state (it should be
-    empty: a replay starts from the configured cash). The equity curve is
-    sampled every ``sample_interval`` seconds of data time (default: about
-    :data:`SAMPLES` samples over the data, at least one a second).
+    ``work_dir``, an existing directory, receives the replay's journal (it
+    should be empty: a replay starts from the configured cash; the paper
+    venue keeps its state in memory). The equity curve is sampled every
+    ``sample_interval`` seconds of data time (default: about :data:`SAMPLES`
+    samples over the data, at least one a second).
     """
     if not isinstance(trio.lowlevel.current_clock(), trio.testing.MockClock):
         raise TypeError("run_replay runs in virtual time: trio.run(..., clock=MockClock())")
@@ -233,12 +236,11 @@ async def run_replay(
             progress(played, total)
 
     recorder = _Recorder()
-    tokens = Tokens(operator=secrets.token_urlsafe(32), read=None, webhook_secret=None)
-    async with open_replay_world(config, data, work_dir, clock=clock) as world:
+    async with open_replay_world(config, data, clock=clock) as world:
         market = world.market
         assert isinstance(market, ReplayMarket)
         market.add_listener(count)
-        spec = build_tree(config, world, data_dir=work_dir, tokens=tokens)
+        spec = build_tree(config, world, data_dir=work_dir, tokens=None)  # no gateway
         async with open_tree(spec, seed=config.runtime.seed, clock=clock) as tree:
             probe = tree.inbox(
                 "replay-recorder",
@@ -286,6 +288,7 @@ def replay(
     """Run :func:`run_replay` in its own ``trio.run`` (the CLI's entry)."""
 
     def run(directory: Path) -> ReplayResult:
+        directory.mkdir(parents=True, exist_ok=True)
         result: ReplayResult = trio.run(
             lambda: run_replay(
                 config, data, directory, progress=progress, sample_interval=sample_interval

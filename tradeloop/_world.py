@@ -66,14 +66,14 @@ def _universe(symbols: Sequence[str], where: str) -> list[SymbolProfile]:
 
 
 def _venue(
-    config: Config, universe: Sequence[SymbolProfile], data_dir: Path, clock: Clock
+    config: Config, universe: Sequence[SymbolProfile], state_path: Path | None, clock: Clock
 ) -> PaperVenue:
     venue = PaperVenue(
         {p.instrument.symbol: p.instrument for p in universe},
         config.paper,
         rng=random.Random(f"{config.runtime.seed}/venue"),
         clock=clock,
-        state_path=data_dir / "paper-venue.json",
+        state_path=state_path,
     )
     for account in config.accounts:
         venue.open_account(account.name, account.cash)
@@ -100,7 +100,7 @@ async def open_world(
     market = SyntheticMarket(
         universe, config.market.synthetic, seed=config.runtime.seed, clock=clock
     )
-    venue = _venue(config, universe, data_dir, clock)
+    venue = _venue(config, universe, data_dir / "paper-venue.json", clock)
     market.add_listener(_listen(venue))
     async with trio.open_nursery() as nursery:
         await nursery.start(market.serve)
@@ -128,7 +128,7 @@ def batch_seconds(config: Config) -> int:
 
 @asynccontextmanager
 async def open_replay_world(
-    config: Config, data: ReplayData, data_dir: Path, *, clock: Clock
+    config: Config, data: ReplayData, *, clock: Clock
 ) -> AsyncIterator[World]:
     """A world whose market plays ``data`` on ``clock`` at the recorded pace, bar by bar.
 
@@ -142,7 +142,9 @@ async def open_replay_world(
     bar, not once per tick, and every bar still completes at its own tick.
     The market is not started here: the caller starts ``world.market.serve``
     once the tree (and so the feed) is up, or the first events would play to
-    nobody. The venue hears every event, as in the live world.
+    nobody. The venue hears every event, as in the live world; it keeps its
+    state in memory (it lives as long as the replay, and rewriting the whole
+    state file at each change grows with every order the replay places).
     """
     universe = _universe(data.symbols, "replay data")
     market = ReplayMarket(
@@ -154,7 +156,7 @@ async def open_replay_world(
         history_bars=config.market.synthetic.history_bars,
         bar_timeframes=config.market.synthetic.bar_timeframes,
     )
-    venue = _venue(config, universe, data_dir, clock)
+    venue = _venue(config, universe, None, clock)
     market.add_listener(_listen(venue))
     async with trio.open_nursery() as nursery:
         await nursery.start(venue.serve)

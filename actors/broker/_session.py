@@ -33,7 +33,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from functools import partial
-from typing import Any, Protocol, final
+from typing import Any, Final, Protocol, final
 
 import msgspec
 import trio
@@ -74,6 +74,9 @@ from ._history import SessionHistory, SessionMemory, SessionState, compact, repl
 from ._reconcile import reconcile
 
 __all__ = ["SessionJournal", "broker_session", "session_name"]
+
+FORGET_EVERY: Final = 256
+"""Orders placed between two trims of the book's closed orders (and on each tick)."""
 
 
 class SessionJournal(Protocol):
@@ -175,7 +178,7 @@ def broker_session(
                 async with client.open_updates() as stream:
                     nursery.start_soon(session.pump, stream)
                     await reconcile(session)
-                    nursery.start_soon(session.tick)
+                    session.arm(force=bool(session.book.unresolved()))
                     await session.serve()
         except BaseExceptionGroup as group:
             # One cause (the venue went away, a journal write failed): crash with
@@ -216,6 +219,7 @@ class _Session:
         self.journaled = 0  # records journaled since the last compaction was asked for
         # One compaction waiting is enough: asking again while one waits is a no-op.
         self._compact, self.compactions = trio.open_memory_channel[None](1)
+        self.tick_armed = False
 
     # -- tasks -------------------------------------------------------------------
 
@@ -250,10 +254,21 @@ class _Session:
             seq = await compact(self.account, journal.history, journal.save, keep)
             self.ctx.log.info("session compacted", seq=seq)
 
+    def arm(self, *, force: bool = False) -> None:
+        """Tick once in ``resolve_interval`` if anything waits on time passing.
+
+        Only unknown orders (queried on each tick) and held ones (refused
+        after ``max_hold``) do; with neither, nothing ticks, and a session
+        with nothing unresolved costs no wake-up a second (a replay's
+        virtual clock would spend a scheduler pass on each).
+        """
+        if not self.tick_armed and (force or self.unknown_since or self.held):
+            self.tick_armed = True
+            self.spawn(self.tick)
+
     async def tick(self) -> None:
-        while True:
-            await self.ctx.clock.sleep(self.config.resolve_interval)
-            await self.self_ref.tell(_Tick(self.incarnation))
+        await self.ctx.clock.sleep(self.config.resolve_interval)
+        await self.self_ref.tell(_Tick(self.incarnation))
 
     def spawn(self, fn: Callable[..., Awaitable[None]], *args: Any) -> None:
         assert self.nursery is not None
@@ -363,6 +378,9 @@ class _Session:
             await self.send(tracked)
         else:
             self.held[order.symbol].append((client_order_id, now))
+            self.arm()
+        if self.memory.next_sequence % FORGET_EVERY == 0:
+            self.book.forget_closed(self.config.keep_closed_orders)
 
     def refusal(self, order: Order, now: float) -> str:
         if order.quantity <= 0:
@@ -383,17 +401,17 @@ class _Session:
         self.spawn(self._call, "submit", order.client_order_id, partial(self.client.submit, order))
 
     def blocked_symbols(self) -> set[str]:
-        """Symbols with an order whose outcome is unknown (kept in ``unknown_since``).
+        """The symbols of unknown orders, found through ``unknown_since``.
 
-        Read from the unknown orders alone, not by scanning the book: it is
-        asked twice per order.
+        Every order that turns unknown is entered there (and leaves once it is
+        settled), so this needs no scan of the book, which keeps up to
+        ``keep_closed_orders`` closed orders and is asked on every order.
         """
-        blocked = set()
-        for cid in self.unknown_since:
-            tracked = self.book.get(cid)
-            if tracked is not None and tracked.status is OrderStatus.UNKNOWN:
-                blocked.add(tracked.order.symbol)
-        return blocked
+        return {
+            tracked.order.symbol
+            for cid in self.unknown_since
+            if (tracked := self.book.get(cid)) is not None and tracked.status is OrderStatus.UNKNOWN
+        }
 
     async def release(self, symbol: str) -> None:
         """Send the orders held for ``symbol`` once nothing blocks it."""
@@ -432,6 +450,7 @@ class _Session:
                     tracked, OrderStatus.UNKNOWN, f"submission timed out ({error}); resolving"
                 )
                 self.unknown_since[cid] = self.ctx.clock.time()
+                self.arm()
             else:
                 await self.set_status(tracked, OrderStatus.REJECTED, _reason(error))
                 await self.release(tracked.order.symbol)
@@ -558,12 +577,16 @@ class _Session:
     # -- time passing -----------------------------------------------------------------
 
     async def on_tick(self) -> None:
+        self.tick_armed = False
         now = self.ctx.clock.time()
+        unknown = False
         for tracked in self.book.open_orders():
             cid = tracked.order.client_order_id
-            if tracked.status is OrderStatus.UNKNOWN and cid not in self.querying:
-                self.querying.add(cid)
-                self.spawn(self._call, "query", cid, partial(self.client.get_order, cid))
+            if tracked.status is OrderStatus.UNKNOWN:
+                unknown = True
+                if cid not in self.querying:
+                    self.querying.add(cid)
+                    self.spawn(self._call, "query", cid, partial(self.client.get_order, cid))
         for symbol, queue in list(self.held.items()):
             while queue and now - queue[0][1] > self.config.max_hold:
                 client_order_id, since = queue.popleft()
@@ -577,6 +600,7 @@ class _Session:
             if not queue:
                 del self.held[symbol]
         self.book.forget_closed(self.config.keep_closed_orders)
+        self.arm(force=unknown)
 
     # -- operator commands ------------------------------------------------------------
 

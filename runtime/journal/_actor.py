@@ -53,17 +53,21 @@ def journal_actor(
     verify: Verify = "full",
     faults: JournalFaults | None = None,
     batch: int = 256,
+    durable: bool = True,
 ) -> Actor:
     """The journal actor over the file at ``path`` holding ``types``.
 
     ``batch`` bounds how many queued requests one pass takes (and so how many
     appends share a transaction). ``faults`` injects write failures.
+    ``durable=False`` only for a throwaway journal (see :meth:`JournalStore.open`).
     """
     if batch < 1:
         raise ValueError(f"batch must be at least 1, not {batch}")
 
     async def run(ctx: ActorContext, task_status: TaskStatus) -> None:
-        async with open_journal(path, types, io=io, verify=verify, faults=faults) as journal:
+        async with open_journal(
+            path, types, io=io, verify=verify, faults=faults, durable=durable
+        ) as journal:
             report = journal.report
             ctx.log.info(
                 "journal_opened",

@@ -133,15 +133,18 @@ async def open_journal(
     io: IO = "thread",
     verify: Verify = "full",
     faults: JournalFaults | None = None,
+    durable: bool = True,
 ) -> AsyncIterator[Journal]:
     """Open (creating when absent) and verify the journal at ``path``.
+
+    ``durable=False`` is for a throwaway journal (see :meth:`JournalStore.open`).
 
     Raises :class:`~runtime.journal.errors.JournalCorrupt` or
     :class:`~runtime.journal.errors.JournalError` for a file it will not use.
     """
     if io not in ("thread", "inline"):
         raise ValueError(f"io must be 'thread' or 'inline', not {io!r}")
-    opener = partial(JournalStore.open, path, types, verify=verify, faults=faults)
+    opener = partial(JournalStore.open, path, types, verify=verify, faults=faults, durable=durable)
     store = opener() if io == "inline" else await trio.to_thread.run_sync(opener)
     journal = Journal(store, io)
     try:

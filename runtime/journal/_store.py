@@ -1,7 +1,8 @@
 """The synchronous journal store: an append-only log and snapshots in one SQLite file.
 
 The file (``_file``) runs in WAL mode with ``synchronous=FULL``: when
-:meth:`JournalStore.append` returns, its transaction is on disk. Every write
+:meth:`JournalStore.append` returns, its transaction is on disk (unless it
+was opened ``durable=False``, for a throwaway journal). Every write
 also moves the ``head`` row, and checks first that nobody else moved it.
 
 Opening an existing file verifies it first (``_scan``) and never repairs or
@@ -79,8 +80,14 @@ class JournalStore:
         verify: Verify = "full",
         create: bool = True,
         faults: JournalFaults | None = None,
+        durable: bool = True,
     ) -> JournalStore:
-        """Open (or, when ``create`` and absent, create) and verify the journal at ``path``."""
+        """Open (or, when ``create`` and absent, create) and verify the journal at ``path``.
+
+        ``durable=False`` (``synchronous=OFF``) leaves flushing to the OS: a
+        commit survives a crash of the process but not of the machine. Only
+        for a journal that is thrown away afterwards (a replay's).
+        """
         path = os.fspath(path)
         codec = Codec(types)
         if verify not in ("full", "tail"):
@@ -95,7 +102,7 @@ class JournalStore:
         except sqlite3.Error as error:
             raise JournalError(f"journal {path!r} cannot be opened: {error}") from None
         try:
-            store = cls._verified(path, conn, codec, verify == "full")
+            store = cls._verified(path, conn, codec, verify == "full", durable)
         except BaseException:
             conn.close()
             raise
@@ -104,7 +111,7 @@ class JournalStore:
 
     @classmethod
     def _verified(
-        cls, path: str, conn: sqlite3.Connection, codec: Codec, full: bool
+        cls, path: str, conn: sqlite3.Connection, codec: Codec, full: bool, durable: bool
     ) -> JournalStore:
         try:
             application_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -122,7 +129,7 @@ class JournalStore:
                 f"version {SCHEMA_VERSION} only"
             )
         head, report = verify(conn, path, codec, full=full)
-        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'OFF'}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode != "wal":
             raise JournalError(f"journal {path!r} cannot run in WAL mode (it is in {mode!r})")

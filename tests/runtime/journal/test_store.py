@@ -63,6 +63,27 @@ def test_an_append_is_on_disk_when_it_returns(tmp_path: Path) -> None:
     recovered.close()
 
 
+@pytest.mark.parametrize(("durable", "synchronous"), [(True, 2), (False, 0)])
+def test_a_throwaway_journal_leaves_flushing_to_the_os(
+    tmp_path: Path, durable: bool, synchronous: int
+) -> None:
+    """``durable=False`` is SQLite's ``synchronous=OFF`` (FULL is 2); the log is the same.
+
+    What SQLite was told is the only observable short of cutting the power,
+    so the test reads the setting off the store's own connection.
+    """
+    path = tmp_path / "journal.db"
+    store = JournalStore.open(path, TYPES, durable=durable)
+    assert store._conn is not None
+    assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == synchronous
+    store.append([fill(1), intent(1)], 5.0)
+    store.close()
+    reopened = JournalStore.open(path, TYPES)
+    assert [r.payload for r in reopened.read()] == [fill(1), intent(1)]
+    assert reopened.report.full
+    reopened.close()
+
+
 def test_snapshots_keep_every_version_and_answer_the_latest(tmp_path: Path) -> None:
     store = JournalStore.open(tmp_path / "journal.db", TYPES)
     assert store.latest_snapshot("portfolio") is None
