@@ -12,8 +12,10 @@ the tests can show the checks catch it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
+import random
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,8 +26,7 @@ import trio
 
 from actors.broker import broker_session, session_name
 from actors.gateway import Tokens
-from actors.messages import BreakerUpdate, Order, OrderUpdate
-from adapters.broker import BrokerTimeout
+from actors.messages import BreakerUpdate, ExternalAlert, Order, OrderUpdate, SignalAction
 from adapters.market import SyntheticMarket
 from adapters.paper import DuplicateUpdates as VenueDuplicates
 from adapters.paper import Outage, PaperBrokerClient, PaperVenue, Timeout
@@ -41,6 +42,7 @@ from runtime import (
     configure_logging,
     open_tree,
 )
+from runtime.errors import ActorUnavailable
 from runtime.journal import JournalFaults
 from tradeloop._app import build_tree
 from tradeloop._config import Config, JournalConfig
@@ -94,13 +96,20 @@ def simulation_config(config: Config | None = None, *, seed: int = 0) -> Config:
 
 
 class _ResubmittingClient(PaperBrokerClient):
-    """A deliberately wrong client: after a timeout it sends the same order again."""
+    """A deliberately wrong client: after a timeout it sends the same order again.
+
+    It gives up waiting after ``patience`` (inside the session's own request
+    timeout) and resubmits blindly, which is exactly what invariant 1 forbids.
+    """
+
+    def __init__(self, venue: PaperVenue, account: str, *, patience: float) -> None:
+        super().__init__(venue, account)
+        self._patience = patience
 
     async def submit(self, order: Order) -> OrderUpdate:
-        try:
+        with trio.move_on_after(self._patience):
             return await super().submit(order)
-        except BrokerTimeout:
-            return await super().submit(order)
+        return await super().submit(order)
 
 
 class Simulation:
@@ -114,7 +123,9 @@ class Simulation:
         switch: CrashSwitch,
         journal_faults: JournalFaults,
         monitors: MonitorClients,
+        nursery: trio.Nursery,
     ) -> None:
+        self._nursery = nursery
         self.seed = seed
         self.daemon = daemon
         self.spec = spec
@@ -179,6 +190,35 @@ class Simulation:
                 await self.monitors.open_slow()
             case DeadClient():
                 await self.monitors.open_dead()
+
+    def start_alerts(self, every: float = 20.0, *, strategy: str = "tradingview") -> None:
+        """Keep orders flowing: a seeded stream of TradingView-style alerts to ``strategy``.
+
+        The bar-driven strategies need their windows filled before they
+        trade; alerts make a short simulation exercise the order path at once.
+        """
+        rng = random.Random(f"{self.seed}/alerts")
+        symbols = sorted(self.daemon.world.instruments)
+        target = self.tree.ref(f"strategy-{strategy}")
+
+        async def send() -> None:
+            number = 0
+            while True:
+                await trio.sleep(every)
+                number += 1
+                action = rng.choice((SignalAction.BUY, SignalAction.SELL, SignalAction.CLOSE))
+                alert = ExternalAlert(
+                    alert_id=f"sim-{number}",
+                    source="simulation",
+                    strategy=strategy,
+                    symbol=rng.choice(symbols),
+                    action=action,
+                    ts=self.daemon.world.clock.time(),
+                )
+                with contextlib.suppress(ActorUnavailable):
+                    await target.tell(alert)
+
+        self._nursery.start_soon(send)
 
     def _crash(self, name: str) -> None:
         if self.switch.crash(name):
@@ -248,7 +288,11 @@ async def open_simulation(
                 config, world, data_dir=directory, tokens=tokens, journal_faults=journal_faults
             )
             if resubmit_on_timeout:
-                client = _ResubmittingClient(world.venue, config.accounts[0].name)
+                client = _ResubmittingClient(
+                    world.venue,
+                    config.accounts[0].name,
+                    patience=config.session.request_timeout / 2,
+                )
                 spec = _with_client(spec, config, client)
             spec = wrap_tree(spec, switch)
             async with (
@@ -257,7 +301,7 @@ async def open_simulation(
             ):
                 daemon = Daemon(config, directory, world, tree)
                 monitors = MonitorClients(tree, nursery, token=OPERATOR_TOKEN)
-                sim = Simulation(seed, daemon, spec, switch, journal_faults, monitors)
+                sim = Simulation(seed, daemon, spec, switch, journal_faults, monitors, nursery)
                 await nursery.start(sim._record)
                 try:
                     yield sim

@@ -40,8 +40,9 @@ async def run_schedule(
     pending = schedule.ordered()
     rounds: list[list[Check]] = []
     next_check = step
+    horizon = max([duration, *(fault.at for fault in pending)])  # late faults still apply
     while True:
-        due = min(pending[0].at if pending else duration, next_check, duration)
+        due = min(pending[0].at if pending else horizon, next_check, horizon)
         if due > sim.now():
             await trio.sleep(due - sim.now())
         while pending and pending[0].at <= sim.now():
@@ -49,7 +50,7 @@ async def run_schedule(
         if sim.now() >= next_check:
             rounds.append(await step_checks(sim))
             next_check = sim.now() + step
-        if sim.now() >= duration and not pending:
+        if sim.now() >= horizon:
             break
     await settle(sim, schedule, quiet=quiet)
     rounds.append(await final_checks(sim))
