@@ -135,7 +135,11 @@ def breakers_blocked_risk(sim: Simulation) -> Check:
     leaks: list[str] = []
     trips = 0
     for index, trip in enumerate(updates):
-        if trip.state is not BreakerState.TRIPPED or trip.trading_state is TradingState.ACTIVE:
+        # A per-symbol breaker (price_shock:SPY) halts entries in its symbol while the
+        # account stays ACTIVE; an account-wide one shows in its trading_state.
+        if trip.state is not BreakerState.TRIPPED or (
+            trip.symbol is None and trip.trading_state is TradingState.ACTIVE
+        ):
             continue
         trips += 1
         reset = next(

@@ -33,7 +33,7 @@ def test_a_resubmitting_client_is_caught_and_shrunk_to_one_timeout() -> None:
     """A test-only client resubmits after a timeout: caught, and shrunk to one timeout."""
 
     def breaks(schedule: FaultSchedule) -> bool:
-        return not simulate(1, schedule, duration=200.0, resubmit=True).ok
+        return not simulate(1, schedule, duration=90.0, quiet=10.0, resubmit=True).ok
 
     minimal = find(
         submit_timeouts, breaks, settings=settings(max_examples=30, database=None, deadline=None)
@@ -41,7 +41,7 @@ def test_a_resubmitting_client_is_caught_and_shrunk_to_one_timeout() -> None:
     assert len(minimal.faults) == 1
     (fault,) = minimal.faults
     assert isinstance(fault, BrokerTimeout)
-    report = simulate(1, minimal, duration=200.0, resubmit=True)
+    report = simulate(1, minimal, duration=90.0, quiet=10.0, resubmit=True)
     failed = [check.name for check in report.failures]
     assert failed == ["no client order id reaches the venue twice"]
     assert "tradeloop scenario replay --seed 1" in report.summary()
