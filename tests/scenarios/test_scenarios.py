@@ -1,0 +1,54 @@
+"""Each chaos scenario, fast mode: every check of its report passed."""
+
+from __future__ import annotations
+
+import pytest
+import trio
+import trio.testing
+
+from scenarios import SCENARIOS, run_scenario
+
+# Risk ignores per-symbol breakers (price_shock:SYMBOL): it only follows the account-wide
+# TradingStateChanged, so an entry in a crashed symbol still reaches the venue. The
+# scenario reports it; strict, so the test turns red when risk is fixed and this can go.
+RISK_IGNORES_SYMBOL_HALTS = pytest.mark.xfail(
+    strict=True, reason="risk does not refuse entries in a symbol halted by price_shock:SYMBOL"
+)
+NAMES = [
+    pytest.param(name, marks=RISK_IGNORES_SYMBOL_HALTS) if name == "flash_crash" else name
+    for name in sorted(SCENARIOS)
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scenario_checks_pass(name: str) -> None:
+    async def main() -> None:
+        report = await run_scenario(name, seed=0, fast=True)
+        assert report.checks
+        assert report.ok, report.summary()
+
+    trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
+
+
+def test_scenario_command_runs_one_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from scenarios import add_scenario_commands
+
+    parser = argparse.ArgumentParser(prog="tradeloop")
+    add_scenario_commands(parser.add_subparsers())
+    args = parser.parse_args(["scenario", "ws_connect", "--seed", "2"])
+    assert args.command_fn(args) == 0
+    assert "hello then snapshot" in capsys.readouterr().out
+
+
+def test_scenario_command_refuses_an_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from scenarios import add_scenario_commands
+
+    parser = argparse.ArgumentParser(prog="tradeloop")
+    add_scenario_commands(parser.add_subparsers())
+    args = parser.parse_args(["scenario", "no_such"])
+    assert args.command_fn(args) == 2
+    assert "unknown scenario 'no_such'" in capsys.readouterr().out
