@@ -149,7 +149,9 @@ class Simulation:
 
     @property
     def market(self) -> SyntheticMarket:
-        return self.daemon.world.market
+        market = self.daemon.world.market
+        assert isinstance(market, SyntheticMarket)  # simulations run the synthetic world
+        return market
 
     def now(self) -> float:
         """Seconds since the simulation started."""

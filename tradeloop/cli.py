@@ -26,6 +26,7 @@ from adapters.market import ReplayDataError, default_universe, read_replay_csv
 from runtime import configure_logging, load_config, to_toml_data
 from runtime.errors import ConfigError, SupervisorGaveUp
 from runtime.journal import JournalCorrupt, JournalError
+from scenarios import add_scenario_commands
 
 from . import _journal_cli as journal_cli
 from . import _replay_cli as replay_cli
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="tradeloop", description="A trading daemon built as a tree of supervised actors."
     )
     commands = parser.add_subparsers(title="commands")
+    add_scenario_commands(commands)
 
     run = commands.add_parser("run", help="run the daemon until SIGINT/SIGTERM")
     _add_config_options(run)
