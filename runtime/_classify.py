@@ -2,7 +2,10 @@
 
 Network errors and timeouts say nothing about the actor's code: the broker
 was down, the socket closed, the request was slow. Everything else is treated
-as a defect and counts toward the supervisor's restart intensity. Actors that
+as a defect and counts toward the supervisor's restart intensity. So is a
+callee that is not there (``ActorUnavailable``, ``AskInterrupted``): an actor
+whose dependency is restarting (the journal after a failed write, say) must
+wait it out with backoff, not crash-loop into its supervisor's limit. Actors that
 use their own nurseries raise exception groups; a group is transient only when
 every exception in it is.
 """
@@ -13,6 +16,8 @@ import httpx
 import trio
 import trio_websocket
 
+from .errors import ActorUnavailable
+
 __all__ = ["TRANSIENT_ERRORS", "is_transient"]
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -21,6 +26,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     trio.TooSlowError,
     trio_websocket.ConnectionClosed,
     trio_websocket.HandshakeError,
+    ActorUnavailable,
 )
 
 

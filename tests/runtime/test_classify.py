@@ -8,7 +8,7 @@ import trio
 import trio_websocket
 
 from runtime import is_transient
-from runtime.errors import AskTimeout, SupervisorGaveUp
+from runtime.errors import ActorUnavailable, AskInterrupted, AskTimeout, SupervisorGaveUp
 
 REQUEST = httpx.Request("GET", "http://127.0.0.1:1/")
 
@@ -23,6 +23,8 @@ REQUEST = httpx.Request("GET", "http://127.0.0.1:1/")
         OSError("unreachable"),
         trio.TooSlowError(),
         AskTimeout("broker", 5.0, "Submit"),
+        ActorUnavailable("journal", "restarting"),
+        AskInterrupted("journal", "incarnation 1 ended"),
         trio_websocket.ConnectionClosed(None),
         trio_websocket.HandshakeError(),
         ExceptionGroup("inner", [ConnectionResetError(), trio.TooSlowError()]),
