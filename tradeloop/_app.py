@@ -135,6 +135,7 @@ def build_tree(
                     config.risk,
                     account=account,
                     broker=session_name(account),
+                    breakers=BREAKERS,
                 ),
                 subscriptions=risk_subscriptions(),
             ),

@@ -20,7 +20,10 @@ import trio
 
 from actors.messages import (
     Bar,
+    BreakerStatus,
+    BreakerUpdate,
     Fill,
+    GetBreakers,
     GetStrategies,
     Instrument,
     OrderUpdate,
@@ -64,6 +67,7 @@ def risk_subscriptions() -> tuple[Subscribe, ...]:
         Subscribe(Fill),
         Subscribe(OrderUpdate),
         Subscribe(TradingStateChanged),
+        Subscribe(BreakerUpdate),
     )
 
 
@@ -73,6 +77,7 @@ def risk_actor(
     *,
     account: str = "paper",
     broker: str = "broker-paper",
+    breakers: str | None = None,
 ) -> Actor:
     """The risk actor (daemon name ``risk``) for one broker ``account``.
 
@@ -83,6 +88,11 @@ def risk_actor(
 
     async def run(ctx: ActorContext, task_status: TaskStatus) -> None:
         desk = RiskDesk(ctx, table, config, account=account, broker=broker)
+        if breakers is not None:
+            # Trips latched before this start (ours or the breakers') are not
+            # published again: ask. The breakers start before risk.
+            status: BreakerStatus = await ctx.ref(breakers).ask(GetBreakers())
+            desk.apply_breaker_status(status)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_rearm_later, ctx, config.rearm_delay)
             if config.rebalance_interval > 0:
@@ -122,6 +132,8 @@ async def _handle(desk: RiskDesk, message: object) -> None:
             desk.book.apply_bar(message)
         case TradingStateChanged():
             desk.set_state(message)
+        case BreakerUpdate():
+            desk.apply_breaker(message.name, message.symbol, message.state)
         case PauseStrategy():
             desk.set_paused(message.name, True)
         case ResumeStrategy():

@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Final, final
 
 from actors.messages import (
+    BreakerState,
+    BreakerStatus,
     CancelOrder,
     Instrument,
     InstrumentKind,
@@ -69,6 +71,8 @@ class RiskDesk:
         self.instruments = instruments
         self.book = RiskBook(account, instruments, config.trade_window, config.atr_period)
         self.state = TradingState.ACTIVE
+        # symbol -> the per-symbol breakers tripped on it (no new entries there)
+        self.halted: dict[str, set[str]] = {}
         self.paused: set[str] = set()
         self.weights = {name: a.weight for name, a in config.strategies.items()}
         self.seen: set[str] = set(config.strategies)
@@ -179,6 +183,27 @@ class RiskDesk:
     def set_state(self, changed: TradingStateChanged) -> None:
         self.ctx.log.info("risk_trading_state", state=changed.state, tripped=changed.tripped)
         self.state = changed.state
+
+    def apply_breaker(self, name: str, symbol: str | None, state: BreakerState) -> None:
+        """Track per-symbol trips: a tripped one halts new entries in its symbol."""
+        if symbol is None:
+            return
+        names = self.halted.setdefault(symbol, set())
+        if state is BreakerState.TRIPPED:
+            if name not in names:
+                self.ctx.log.info("risk_symbol_halted", symbol=symbol, breaker=name)
+            names.add(name)
+        else:
+            names.discard(name)
+        if not names:
+            del self.halted[symbol]
+
+    def apply_breaker_status(self, status: BreakerStatus) -> None:
+        """The breakers' whole state (asked at start: trips latched before a restart)."""
+        self.state = status.state
+        self.halted.clear()
+        for view in status.breakers:
+            self.apply_breaker(view.name, view.symbol, view.state)
 
     def set_paused(self, strategy: str, paused: bool) -> None:
         self.ctx.log.info(

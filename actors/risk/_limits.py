@@ -67,6 +67,14 @@ def check_trading_state(state: TradingState, *, reduces: bool, is_exit: bool) ->
     return Refusal("trading_state", f"trading is {state}: only {allowed} and cancels pass")
 
 
+def check_symbol_halt(symbol: str, halted_by: set[str] | None) -> Refusal | None:
+    """A per-symbol breaker (price shock, volatility) halts new entries in its symbol."""
+    if halted_by:
+        names = ", ".join(sorted(halted_by))
+        return Refusal("trading_state", f"new entries in {symbol} are halted by {names}")
+    return None
+
+
 def check_paused(strategy: str, paused: bool) -> Refusal | None:
     if paused:
         return Refusal("paused", f"strategy {strategy!r} is paused: only its exits pass")

@@ -22,6 +22,7 @@ from ._limits import (
     check_max_notional,
     check_position_cap,
     check_price_band,
+    check_symbol_halt,
     check_trading_state,
 )
 from ._sizing import edge, fixed_fractional_size, kelly_size
@@ -108,6 +109,7 @@ def check_entry(
     default = desk.stops.default_distance
     checks: tuple[Callable[[], Refusal | None], ...] = (
         lambda: check_trading_state(desk.state, reduces=False, is_exit=False),
+        lambda: check_symbol_halt(symbol, desk.halted.get(symbol)),
         lambda: check_max_notional(notional, config.max_order_notional),
         lambda: (
             None

@@ -10,6 +10,8 @@ import pytest
 import trio
 
 from actors.messages import (
+    BreakerState,
+    BreakerUpdate,
     CancelOrder,
     Fill,
     GetStrategies,
@@ -364,3 +366,35 @@ async def test_non_finite_or_non_positive_terms_are_refused_not_a_crash(
         assert isinstance(order, Order)
         (risk,) = [a for a in tree.actors() if a.name == "risk"]
         assert risk.restarts == 0
+
+
+def _shock(state: BreakerState) -> BreakerUpdate:
+    return BreakerUpdate(
+        name="price_shock:AAPL",
+        state=state,
+        trading_state=TradingState.ACTIVE,
+        reason="AAPL fell 12% in 300s",
+        ts=0.0,
+        symbol="AAPL",
+    )
+
+
+async def test_a_per_symbol_trip_halts_entries_in_that_symbol_only(autojump_clock: object) -> None:
+    async with _risk() as (tree, broker, probe):
+        risk = tree.ref("risk")
+        await tree.registry.publish(_shock(BreakerState.TRIPPED))
+        await risk.tell(_signal("momentum", SignalAction.BUY, 10))
+        with trio.fail_after(5):
+            rejected = await probe.receive()
+        assert isinstance(rejected, RiskRejected)
+        assert rejected.check == "trading_state"
+        assert rejected.reason == "new entries in AAPL are halted by price_shock:AAPL"
+        await risk.tell(_signal("momentum", SignalAction.BUY, 10, symbol="MSFT"))
+        with trio.fail_after(5):
+            order = await broker.receive()
+        assert (order.symbol, order.side) == ("MSFT", Side.BUY)
+        await tree.registry.publish(_shock(BreakerState.OK))  # reset with its code
+        await risk.tell(_signal("momentum", SignalAction.BUY, 10))
+        with trio.fail_after(5):
+            order = await broker.receive()
+        assert (order.symbol, order.side) == ("AAPL", Side.BUY)
