@@ -59,12 +59,8 @@ faults: st.SearchStrategy[Fault] = st.one_of(
     st.builds(JournalWriteFailure, at=at),
     st.builds(SlowClient, at=at),
     st.builds(DeadClient, at=at),
+    st.builds(PriceShock, at=at, symbol=st.sampled_from(SYMBOLS)),
 )
-# Price shocks are left out until risk honours per-symbol halts: the invariant catches
-# every entry risk lets through in a shocked symbol (see the flash_crash scenario test).
-# Set SIM_SHOCKS=1 to include them and see it.
-if os.environ.get("SIM_SHOCKS"):
-    faults = st.one_of(faults, st.builds(PriceShock, at=at, symbol=st.sampled_from(SYMBOLS)))
 schedules = st.lists(faults, max_size=4).map(lambda fs: FaultSchedule(faults=tuple(fs)))
 # Coarse on purpose: each shrink step is a whole simulation, so few values keep it short.
 early = st.sampled_from((0.0, 20.0, 40.0))

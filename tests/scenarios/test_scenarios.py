@@ -8,19 +8,8 @@ import trio.testing
 
 from scenarios import SCENARIOS, run_scenario
 
-# Risk ignores per-symbol breakers (price_shock:SYMBOL): it only follows the account-wide
-# TradingStateChanged, so an entry in a crashed symbol still reaches the venue. The
-# scenario reports it; strict, so the test turns red when risk is fixed and this can go.
-RISK_IGNORES_SYMBOL_HALTS = pytest.mark.xfail(
-    strict=True, reason="risk does not refuse entries in a symbol halted by price_shock:SYMBOL"
-)
-NAMES = [
-    pytest.param(name, marks=RISK_IGNORES_SYMBOL_HALTS) if name == "flash_crash" else name
-    for name in sorted(SCENARIOS)
-]
 
-
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario_checks_pass(name: str) -> None:
     async def main() -> None:
         report = await run_scenario(name, seed=0, fast=True)
