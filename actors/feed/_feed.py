@@ -28,7 +28,7 @@ from typing import final
 
 import trio
 
-from actors.messages import Bars, MarketStale, RecentBars
+from actors.messages import Bars, MarketStale, Quote, RecentBars, Trade
 from adapters.market import (
     DEFAULT_TIMEFRAMES,
     BarAggregator,
@@ -77,6 +77,7 @@ class _Feed:
         self.stale_after = stale_after
         self.bars = bars
         self.announced = announced
+        self.refused = 0  # market events dropped as insane (not finite, crossed, <= 0)
         self.last_data = ctx.clock.monotonic()
         self.resumed = trio.Event()
 
@@ -113,6 +114,12 @@ class _Feed:
                     await self.announce(False, "data is flowing")
                     self.resumed.set()
                 for event in batch:
+                    if not _sane(event):
+                        # A source is outside input: one bad print must not reach
+                        # the breakers, the venue's marks or the strategies.
+                        self.refused += 1
+                        ctx.log.warning("market data refused", refused=repr(event))
+                        continue
                     publish_nowait(event)
                     for bar in self.bars.add(event):
                         await ctx.publish(bar)
@@ -210,3 +217,15 @@ def feed_child(
         history_bars=history_bars,
     )
     return ChildSpec(name=feed_name(source), actor=actor, shutdown_timeout=2.0)
+
+
+def _sane(event: Quote | Trade) -> bool:
+    """Finite positive prices and sizes, and a quote that is not crossed."""
+    if isinstance(event, Quote):
+        values = (event.bid, event.ask, event.bid_size, event.ask_size)
+        if not all(v.is_finite() for v in values):
+            return False
+        return event.bid > 0 and event.ask >= event.bid and event.bid_size >= 0
+    if not (event.price.is_finite() and event.size.is_finite()):
+        return False
+    return event.price > 0 and event.size >= 0

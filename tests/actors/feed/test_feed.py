@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -182,3 +183,49 @@ class _NoSource:
 
     async def history(self, symbol: str, timeframe: str, count: int) -> Any:
         raise AssertionError("not asked in this test")
+
+
+class _OnePrintSource:
+    """A source that sends one batch (a bad print among good ones), then stays open."""
+
+    name = "prints"
+
+    def __init__(self, batch: list[MarketEvent]) -> None:
+        self.batch = batch
+        self.go = trio.Event()  # set once the test's probe listens
+
+    @asynccontextmanager
+    async def open_stream(self, symbols: Any) -> AsyncIterator[AsyncIterator[list[MarketEvent]]]:
+        async def events() -> AsyncIterator[list[MarketEvent]]:
+            await self.go.wait()
+            yield self.batch
+            await trio.sleep_forever()
+
+        yield events()
+
+    async def history(self, symbol: str, timeframe: str, count: int) -> list[Bar]:
+        return []
+
+
+async def test_insane_market_data_is_refused_at_the_edge(autojump_clock: object) -> None:
+    """NaN, negative or crossed prices never reach subscribers (breakers, venue, strategies)."""
+    D = Decimal
+    good = Quote(
+        symbol="AAPL", ts=ORIGIN, bid=D("100"), ask=D("100.01"), bid_size=D(5), ask_size=D(5)
+    )
+    batch: list[MarketEvent] = [
+        Quote(symbol="AAPL", ts=ORIGIN, bid=D("NaN"), ask=D("100"), bid_size=D(5), ask_size=D(5)),
+        Quote(symbol="AAPL", ts=ORIGIN, bid=D("101"), ask=D("100"), bid_size=D(5), ask_size=D(5)),
+        Trade(symbol="AAPL", ts=ORIGIN, price=D("-1"), size=D(1)),
+        Trade(symbol="AAPL", ts=ORIGIN, price=D("100"), size=D("Infinity")),
+        good,
+    ]
+    source = _OnePrintSource(batch)
+    spec = SupervisorSpec(name="root", children=(feed_child(source, ("AAPL",)),))
+    async with open_tree(spec, clock=Clock(origin=ORIGIN)) as tree:
+        probe = tree.inbox("probe", Subscribe(Quote), Subscribe(Trade))
+        source.go.set()
+        with trio.fail_after(5):
+            assert await probe.receive() == good
+        await trio.sleep(1)
+        assert _drain(probe) == []
