@@ -52,6 +52,7 @@ from ._stopkeeper import StopKeeper
 __all__ = ["RiskDesk"]
 
 ZERO: Final = Decimal(0)
+DECIDED_MEMORY: Final = 100_000  # signal ids remembered, so a repeat is refused
 
 
 @final
@@ -71,6 +72,7 @@ class RiskDesk:
         self.instruments = instruments
         self.book = RiskBook(account, instruments, config.trade_window, config.atr_period)
         self.state = TradingState.ACTIVE
+        self.decided: dict[str, None] = {}  # recent signal ids, oldest first
         # symbol -> the per-symbol breakers tripped on it (no new entries there)
         self.halted: dict[str, set[str]] = {}
         self.paused: set[str] = set()
@@ -159,6 +161,10 @@ class RiskDesk:
     async def decide(
         self, signal_id: str, strategy: str, symbol: str, legs: list[RiskLeg], reason: str
     ) -> None:
+        # Only wishes acted on are remembered: a refused one may come again.
+        self.decided[signal_id] = None
+        if len(self.decided) > DECIDED_MEMORY:
+            del self.decided[next(iter(self.decided))]
         decision = RiskDecision(
             signal_id=signal_id,
             strategy=strategy,
@@ -247,6 +253,16 @@ class RiskDesk:
 
     async def on_signal(self, signal: Signal) -> None:
         self.seen.add(signal.strategy)
+        if signal.signal_id in self.decided:
+            # A wish already decided (a webhook retry past the gateway's window, a
+            # strategy re-warmed after a restart): never a second order.
+            await self.reject(
+                signal.signal_id,
+                signal.strategy,
+                signal.symbol,
+                Refusal("duplicate", f"signal {signal.signal_id!r} was already acted on"),
+            )
+            return
         refusal = invalid_terms(signal.quantity, signal.limit_price, signal.stop_price)
         if refusal is not None:
             await self.reject(signal.signal_id, signal.strategy, signal.symbol, refusal)

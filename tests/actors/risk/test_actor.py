@@ -91,10 +91,11 @@ def _signal(
     action: SignalAction,
     quantity: int | None = None,
     symbol: str = "AAPL",
+    signal_id: str | None = None,
     **extra: object,
 ) -> Signal:
     return Signal(
-        signal_id=f"{strategy}-{action}-{quantity}",
+        signal_id=signal_id or f"{strategy}-{action}-{quantity}-{symbol}",
         strategy=strategy,
         symbol=symbol,
         action=action,
@@ -181,7 +182,7 @@ async def test_a_refused_signal_publishes_its_check_and_sends_nothing(
         await tree.ref("risk").tell(_signal("momentum", SignalAction.BUY, 1000))
         rejected = await probe.receive()
         assert isinstance(rejected, RiskRejected)
-        assert (rejected.check, rejected.signal_id) == ("max_notional", "momentum-buy-1000")
+        assert (rejected.check, rejected.signal_id) == ("max_notional", "momentum-buy-1000-AAPL")
         assert rejected.reason == "order notional 150000 exceeds the limit 50000"
         limit = _signal(
             "momentum", SignalAction.BUY, 10, order_type=OrderType.LIMIT, limit_price=D("160")
@@ -360,7 +361,7 @@ async def test_non_finite_or_non_positive_terms_are_refused_not_a_crash(
             rejected = await probe.receive()
         assert isinstance(rejected, RiskRejected)
         assert rejected.check == "invalid"
-        await tree.ref("risk").tell(_signal("momentum", SignalAction.BUY, 10))
+        await tree.ref("risk").tell(_signal("momentum", SignalAction.BUY, 10, signal_id="good"))
         with trio.fail_after(5):
             order = await broker.receive()
         assert isinstance(order, Order)
@@ -394,7 +395,23 @@ async def test_a_per_symbol_trip_halts_entries_in_that_symbol_only(autojump_cloc
             order = await broker.receive()
         assert (order.symbol, order.side) == ("MSFT", Side.BUY)
         await tree.registry.publish(_shock(BreakerState.OK))  # reset with its code
-        await risk.tell(_signal("momentum", SignalAction.BUY, 10))
+        await risk.tell(_signal("momentum", SignalAction.BUY, 10, signal_id="after-reset"))
         with trio.fail_after(5):
             order = await broker.receive()
         assert (order.symbol, order.side) == ("AAPL", Side.BUY)
+
+
+async def test_a_repeated_signal_id_is_refused_never_a_second_order(autojump_clock: object) -> None:
+    async with _risk() as (tree, broker, probe):
+        signal = _signal("momentum", SignalAction.BUY, 10, signal_id="tv:alert-7")
+        await tree.ref("risk").tell(signal)
+        await tree.ref("risk").tell(signal)  # a retry that got past the webhook's window
+        with trio.fail_after(5):
+            order = await broker.receive()
+            rejected = await probe.receive()
+            while not isinstance(rejected, RiskRejected):
+                rejected = await probe.receive()
+        assert (order.symbol, order.quantity) == ("AAPL", 10)
+        assert rejected.check == "duplicate"
+        await trio.sleep(1)
+        assert len(broker) == 0
