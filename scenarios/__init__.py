@@ -6,6 +6,8 @@ as data (:class:`FaultSchedule`), the invariant checks run by
 """
 
 from . import _chaos as _chaos  # registers the scenarios
+from . import _corruption as _corruption
+from . import _trading as _trading
 from . import _wire as _wire
 from ._checks import Check as Check
 from ._cli import add_scenario_commands as add_scenario_commands

@@ -19,19 +19,22 @@ from ._harness import Simulation, open_simulation
 from ._report import Report
 from ._run import run_schedule
 
-__all__ = ["SCENARIOS", "Scenario", "run_scenario", "scenario"]
+__all__ = ["SCENARIOS", "Runner", "Scenario", "run_scenario", "scenario", "scenario_runner"]
 
 Body = Callable[[Simulation, Report, bool], Awaitable[None]]
+# A scenario that must stop and start the daemon itself: (seed, fast) -> its report.
+Runner = Callable[[int, bool], Awaitable[Report]]
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
     summary: str
-    body: Body
+    body: Body | None  # None when ``runner`` runs the whole scenario
     schedule: FaultSchedule = field(default_factory=FaultSchedule)
     duration: float = 600.0  # simulated seconds before the final checks
     fast_duration: float = 300.0
+    runner: Runner | None = None  # replaces the standard run (one simulation, one body)
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -54,11 +57,28 @@ def scenario(
     return register
 
 
+def scenario_runner(name: str, summary: str) -> Callable[[Runner], Runner]:
+    """Register a scenario that runs its own simulations (and their checks) from start to end."""
+
+    def register(runner: Runner) -> Runner:
+        SCENARIOS[name] = Scenario(name, summary, None, runner=runner)
+        return runner
+
+    return register
+
+
 async def run_scenario(
     name: str, *, seed: int = 0, fast: bool = True, schedule: FaultSchedule | None = None
 ) -> Report:
     """Run scenario ``name`` (``schedule`` replaces its own when given)."""
     spec = SCENARIOS[name]
+    if spec.runner is not None:
+        if schedule is not None:
+            raise ValueError(f"scenario {name!r} runs its own simulations: it takes no schedule")
+        started = time.perf_counter()
+        report = await spec.runner(seed, fast)
+        report.wall_seconds = time.perf_counter() - started
+        return report
     schedule = schedule if schedule is not None else spec.schedule
     duration = spec.fast_duration if fast else spec.duration
     started = time.perf_counter()
@@ -66,7 +86,8 @@ async def run_scenario(
         await sim.monitors.open_recording()
         report = Report(name=name, seed=seed, schedule=schedule, duration=duration)
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(spec.body, sim, report, fast)
+            if spec.body is not None:
+                nursery.start_soon(spec.body, sim, report, fast)
             run = await run_schedule(sim, schedule, duration, name=name)
             nursery.cancel_scope.cancel()
         report.checks = run.checks + report.checks
