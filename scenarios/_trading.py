@@ -314,3 +314,60 @@ async def rebalance(sim: Simulation, report: Report, fast: bool) -> None:
         and now.get("momentum", ZERO) >= was.get("momentum", ZERO),
         f"MSFT before {was}, after {now}",
     )
+
+
+@scenario(
+    "conflicting_signals",
+    "two strategies flip-flop on AAPL; netting keeps the account on one side at every step",
+    fast_duration=150.0,
+    duration=300.0,
+)
+async def conflicting_signals(sim: Simulation, report: Report, fast: bool) -> None:
+    probe = _Probe(sim, "conflict-probe")
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(probe.run)
+        await trio.sleep(5)
+        steps = (
+            ("momentum", SignalAction.BUY, Decimal(30)),
+            ("breakout", SignalAction.SELL, Decimal(10)),
+            ("breakout", SignalAction.SELL, Decimal(50)),
+            ("momentum", SignalAction.BUY, Decimal(10)),
+            ("momentum", SignalAction.BUY, Decimal(40)),
+        )
+        mixed: list[str] = []
+        seen: list[dict[str, Decimal]] = []
+        sums_ok = True
+        for number, (strategy, action, quantity) in enumerate(steps):
+            await _signal(sim, f"cs-{number}", strategy, "AAPL", action, quantity)
+            await trio.sleep(10)
+            snapshot = await _snapshot(sim)
+            held = _sub_ledgers(snapshot).get("AAPL", {})
+            seen.append(held)
+            if any(q > 0 for q in held.values()) and any(q < 0 for q in held.values()):
+                mixed.append(f"step {number}: {held}")
+            sums_ok = sums_ok and _sums_match(snapshot)[0]
+        nursery.cancel_scope.cancel()
+    report.check(
+        "never long through one strategy and short through another",
+        not mixed,
+        "; ".join(mixed) or " -> ".join(str(h) for h in seen),
+    )
+    report.check("the sub-ledgers summed to the net at every step", sums_ok)
+    expected = [
+        {"momentum": Decimal(30)},
+        {"momentum": Decimal(20)},
+        {"breakout": Decimal(-30)},
+        {"breakout": Decimal(-20)},
+        {"momentum": Decimal(20)},
+    ]
+    report.check(
+        "netting: opposing signals first closed the other side, then opened the rest",
+        seen == expected,
+        " -> ".join(str(h) for h in seen),
+    )
+    closes = [leg for d in probe.decisions for leg in d.legs if leg.purpose == "conflict_close"]
+    report.check(
+        "risk published the conflict closes it sent",
+        len(closes) == 4 and all(leg.reduce_only for leg in closes),
+        ", ".join(f"{leg.strategy} {leg.side} {leg.quantity}" for leg in closes),
+    )

@@ -214,6 +214,7 @@ class _Session:
         self.held: dict[str, deque[tuple[str, float]]] = defaultdict(deque)
         self.unknown_since: dict[str, float] = {}
         self.querying: set[str] = set()
+        self.inflight: dict[str, int] = {}  # submissions awaiting their answer, per symbol
         self.venue_positions: dict[str, Decimal] = {}
         self.venue_cash: Decimal | None = None
         self.journaled = 0  # records journaled since the last compaction was asked for
@@ -374,7 +375,7 @@ class _Session:
             return
         await self.record([order])
         await self.ctx.publish(tracked.view())
-        if self.ready and order.symbol not in self.blocked_symbols():
+        if self.ready and not self.held.get(order.symbol) and not self.busy(order.symbol):
             await self.send(tracked)
         else:
             self.held[order.symbol].append((client_order_id, now))
@@ -397,6 +398,7 @@ class _Session:
     async def send(self, tracked: TrackedOrder) -> None:
         order = tracked.order
         self.book.mark(order.client_order_id, OrderStatus.SUBMITTED, self.ctx.clock.time())
+        self.inflight[order.symbol] = self.inflight.get(order.symbol, 0) + 1
         await self.ctx.publish(tracked.view())
         self.spawn(self._call, "submit", order.client_order_id, partial(self.client.submit, order))
 
@@ -413,19 +415,50 @@ class _Session:
             if (tracked := self.book.get(cid)) is not None and tracked.status is OrderStatus.UNKNOWN
         }
 
+    def busy(self, symbol: str) -> bool:
+        """An order in ``symbol`` is on its way or unresolved: the next one waits.
+
+        Orders in one symbol reach the venue one at a time, in the order risk
+        sent them: a netting close leg is answered before the entry behind it
+        is sent, so the venue never sees the entry first and refuses the
+        close as "reduce-only would open a position".
+        """
+        return self.inflight.get(symbol, 0) > 0 or symbol in self.blocked_symbols()
+
     async def release(self, symbol: str) -> None:
-        """Send the orders held for ``symbol`` once nothing blocks it."""
-        if not self.ready or symbol in self.blocked_symbols():
+        """Send the next order held for ``symbol`` once nothing blocks it."""
+        if not self.ready or self.busy(symbol):
             return
-        queue = self.held.pop(symbol, deque())
-        for client_order_id, _ in queue:
+        queue = self.held.get(symbol)
+        while queue:
+            client_order_id, _ = queue.popleft()
             tracked = self.book.get(client_order_id)
             if tracked is not None and tracked.status is OrderStatus.PENDING_SUBMIT:
                 await self.send(tracked)
+                break
+        if queue is not None and not queue:
+            del self.held[symbol]
 
     # -- what the venue says ------------------------------------------------------------
 
     async def on_outcome(self, outcome: _Outcome) -> None:
+        if outcome.operation != "submit":
+            await self.on_answer(outcome)
+            return
+        tracked = self.book.get(outcome.client_order_id)
+        if tracked is None:
+            await self.on_answer(outcome)
+            return
+        symbol = tracked.order.symbol
+        left = self.inflight.get(symbol, 0) - 1
+        if left > 0:
+            self.inflight[symbol] = left
+        else:
+            self.inflight.pop(symbol, None)
+        await self.on_answer(outcome)
+        await self.release(symbol)
+
+    async def on_answer(self, outcome: _Outcome) -> None:
         cid = outcome.client_order_id
         if outcome.operation == "query":
             self.querying.discard(cid)
