@@ -36,6 +36,8 @@ from actors.messages import (
 )
 from adapters.broker import OrderNotFound
 
+from ._history import sequence_of
+
 if TYPE_CHECKING:
     from ._book import TrackedOrder
     from ._session import _Session
@@ -66,6 +68,13 @@ async def reconcile(session: _Session) -> ReconciliationReport:
             missing.append(fill.execution_id)
             await session.on_fill(fill)
     cursor = fills[-1].execution_id if fills else session.memory.fills_cursor
+    # Ids the venue has seen are never issued again, even when the journal is
+    # older than the venue (restored from a backup taken before later trading).
+    seen = [u.client_order_id for u in venue_open] + [f.client_order_id for f in fills]
+    for cid in seen:
+        sequence = sequence_of(session.account, cid)
+        if sequence is not None and sequence >= session.memory.next_sequence:
+            session.memory.next_sequence = sequence + 1
 
     for tracked in book.unresolved():
         # Never answered: possibly still on its way (a request in flight when
