@@ -35,9 +35,16 @@ class Recording:
 
 
 def seq_violations(recording: Recording) -> list[str]:
-    """Events that broke ``seq`` order without a ``state_recovery`` announcing the gap."""
+    """Events that broke ``seq`` order without a ``state_recovery`` announcing the gap.
+
+    Events must rise by one. A ``hello`` (a reconnect) continues from the last
+    event this client saw: a resumed client's replay starts right after it; a
+    ``state_recovery`` or ``snapshot`` announces a fresh start. Other frames
+    (heartbeats, replies) carry the hub's current seq and do not count.
+    """
     problems: list[str] = []
     current: int | None = None
+    last_event: int | None = None
     for frame in recording.frames:
         kind, seq = frame.get("type"), frame.get("seq")
         if not isinstance(seq, int):
@@ -46,11 +53,11 @@ def seq_violations(recording: Recording) -> list[str]:
         if kind in EVENT_TYPES:
             if current is not None and seq != current + 1:
                 problems.append(f"{recording.name}: {kind} seq {seq} after {current}")
-        elif kind in ("state_recovery", "hello", "snapshot"):
-            pass  # a fresh start: what follows counts from here
-        elif current is not None and seq < current:
-            problems.append(f"{recording.name}: {kind} seq {seq} went back from {current}")
-        current = seq
+            current = last_event = seq
+        elif kind == "hello":
+            current = last_event
+        elif kind in ("state_recovery", "snapshot"):
+            current = seq
     return problems
 
 
