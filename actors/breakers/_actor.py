@@ -82,11 +82,16 @@ def breakers_actor(
         for message in engine.announce(clock.time()):
             await ctx.publish(message)
         task_status.started()
+        outbox: list[Message] = []
         while True:
-            for message in engine.due(clock.time()):
-                await ctx.publish(message)
+            outbox.extend(engine.due(clock.time()))
             if engine.dirty:
+                # A trip is latched in the journal before anyone hears of it, so a
+                # crash in between never loses it (nor issues a second code).
                 await save(engine.snapshot(clock.time()))
+            for message in outbox:
+                await ctx.publish(message)
+            outbox.clear()
             reset_at = engine.next_reset_at()
             deadline = math.inf if reset_at is None else clock.to_monotonic(reset_at)
             batch: list[Any] = []
@@ -95,8 +100,7 @@ def breakers_actor(
             with trio.move_on_at(deadline):
                 batch = await ctx.mailbox.receive_batch()
             for item in batch:
-                for message in _handle(engine, item, clock.time()):
-                    await ctx.publish(message)
+                outbox.extend(_handle(engine, item, clock.time()))
 
     return run
 
