@@ -22,7 +22,9 @@ event, read on arrival; both processes share the machine's clock).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import statistics
 import subprocess
 import sys
@@ -187,7 +189,9 @@ async def plain_server(events: int) -> AsyncIterator[tuple[str, Publish, Callabl
         nursery.cancel_scope.cancel()
 
 
-async def _run(server: Any, clients: int, events: int, paced: bool) -> tuple[dict[str, Any], float]:
+async def _run(
+    server: Any, clients: int, events: int, paced: bool, profiler: cProfile.Profile | None = None
+) -> tuple[dict[str, Any], float]:
     async with server(events) as (url, publish, _):
         args = [sys.executable, __file__, "--client", url, str(clients), str(events)]
         if paced:
@@ -201,12 +205,16 @@ async def _run(server: Any, clients: int, events: int, paced: bool) -> tuple[dic
             assert await lines.__anext__() == "connecting"
             await trio.sleep(0.5 + clients * 0.003)  # every handshake done
             cpu = time.process_time()
+            if profiler is not None:
+                profiler.enable()
             for n in range(events):
                 await publish(_alert(n))
                 if paced:
                     await trio.sleep(1 / PACED_RATE)
             result = json.loads(await lines.__anext__())
             cpu = time.process_time() - cpu
+            if profiler is not None:
+                profiler.disable()
         return result, cpu
 
 
@@ -231,7 +239,7 @@ def _pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-async def server_main(counts: list[int], events: int) -> None:
+async def server_main(counts: list[int], events: int, profile: bool) -> None:
     configure_logging(level="warning")
     print(
         f"{'clients':>7} {'server':>6} {'events/s':>10} {'cpu/deliv':>10} "
@@ -240,7 +248,12 @@ async def server_main(counts: list[int], events: int) -> None:
     for clients in counts:
         rates: dict[str, float] = {}
         for name, server in (("plain", plain_server), ("hub", hub_server)):
-            result, cpu = await _run(server, clients, events, paced=False)
+            profiler = cProfile.Profile() if profile and name == "hub" else None
+            result, cpu = await _run(server, clients, events, paced=False, profiler=profiler)
+            if profiler is not None:
+                stats = pstats.Stats(profiler)
+                stats.sort_stats("tottime").print_stats(30)
+                stats.sort_stats("cumulative").print_stats(30)
             paced, _ = await _run(server, clients, int(PACED_RATE * PACED_SECONDS), paced=True)
             rate = result["deliveries"] / result["seconds"] if result["seconds"] else float("nan")
             rates[name] = rate
@@ -262,8 +275,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", default="1,100,500")
     parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--profile", action="store_true", help="cProfile the hub's runs")
     args = parser.parse_args()
-    trio.run(server_main, [int(c) for c in args.clients.split(",")], args.events)
+    counts = [int(c) for c in args.clients.split(",")]
+    trio.run(server_main, counts, args.events, args.profile)
 
 
 if __name__ == "__main__":
