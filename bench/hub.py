@@ -32,9 +32,11 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -45,12 +47,32 @@ from trio_websocket import ConnectionClosed, WebSocketConnection, WebSocketReque
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actors.gateway import GetListenAddress, HubConfig, ListenAddress, hub_actor
-from actors.messages import Alert, AlertSeverity
-from runtime import ChildSpec, SupervisorSpec, configure_logging, open_tree
+from actors.gateway import (
+    GatewayConfig,
+    GetListenAddress,
+    HttpConfig,
+    HubConfig,
+    ListenAddress,
+    Tokens,
+    hub_actor,
+)
+from actors.messages import (
+    Alert,
+    AlertSeverity,
+    ExternalAlert,
+    Fill,
+    GetPortfolio,
+    PortfolioSnapshot,
+    SignalAction,
+)
+from adapters.market import SyntheticConfig
+from runtime import ChildSpec, Subscribe, SupervisorSpec, configure_logging, open_tree
+from tradeloop._config import Config, JournalConfig, MarketConfig
+from tradeloop._daemon import open_daemon
 
 PACED_RATE = 20.0
 PACED_SECONDS = 3.0
+TRADING_RATE = 10.0  # alerts per second in --trading
 PAD = "x" * 200  # a realistic event size: ~350 bytes on the wire
 
 # -- the client process ----------------------------------------------------------------
@@ -114,7 +136,12 @@ class _Conn:
 
 
 def client_main(url: str, clients: int, expect: int, latency: bool) -> None:
-    """Every client socket in one epoll loop: a few µs per read, so the server is measured."""
+    """Every client socket in one epoll loop: a few µs per read, so the server is measured.
+
+    ``expect`` 0 holds the connections, reading everything, until killed.
+    """
+    hold = expect == 0
+    expect = expect or sys.maxsize
     host, port = url.split("//")[1].split("/")[0].split(":")
     counter = _Counter()
     selector = selectors.DefaultSelector()
@@ -134,9 +161,9 @@ def client_main(url: str, clients: int, expect: int, latency: bool) -> None:
         for key, _ in selector.select():
             conn: _Conn = key.data
             data = conn.sock.recv(1 << 20)
-            if not data:
+            if not data and not hold:
                 raise SystemExit("the server closed a client connection")
-            if conn.feed(data, time.time(), latency, counter):
+            if not data or conn.feed(data, time.time(), latency, counter):
                 selector.unregister(conn.sock)
                 conn.sock.close()
                 left -= 1
@@ -296,6 +323,94 @@ async def server_main(counts: list[int], events: int, profile: bool) -> None:
         print(f"{clients:>7}  hub/plain rate x{rates['hub'] / rates['plain']:.1f}")
 
 
+# -- the trading path with clients attached -----------------------------------------------
+
+
+def _daemon_config() -> Config:
+    """The default daemon, its order throttle opened for 10 alerts/s."""
+    config = Config()
+    return msgspec.structs.replace(
+        config,
+        risk=msgspec.structs.replace(config.risk, throttle_orders=1_000_000),
+        journal=JournalConfig(io="thread"),
+        market=MarketConfig(synthetic=SyntheticConfig(tick_interval=0.02)),
+        gateway=GatewayConfig(hub=HubConfig(port=0), http=HttpConfig(port=0)),
+    )
+
+
+async def _alert_to_fill(
+    clients: int, alerts: int, profiler: cProfile.Profile | None = None
+) -> list[float]:
+    """Seconds from each alert's arrival to its fill, the whole daemon running live.
+
+    The alert is told to the alert strategy as the webhook does (HTTP itself left
+    out); each buys one AAPL share, one at a time (round trips at this rate make
+    risk's protective stops race the exits, which is not what is measured here).
+    """
+    tokens = Tokens(operator="bench", read=None, webhook_secret="bench")
+    latencies: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        async with open_daemon(_daemon_config(), Path(tmp), tokens=tokens) as daemon:
+            tree = daemon.tree
+            fills = tree.inbox("bench-fills", Subscribe(Fill))
+            hub = await tree.ref("hub").ask(GetListenAddress())
+            assert isinstance(hub, ListenAddress)
+            with trio.fail_after(10):
+                while True:  # risk sizes nothing before the account's money is known
+                    snapshot = await tree.ref("portfolio").ask(GetPortfolio())
+                    assert isinstance(snapshot, PortfolioSnapshot)
+                    if snapshot.portfolio.equity > 0:
+                        break
+                    await trio.sleep(0.05)
+            async with trio.open_nursery() as nursery:
+                if clients:
+                    args = [sys.executable, __file__, "--client", hub.url, str(clients), "0"]
+                    process = await nursery.start(
+                        partial(trio.run_process, args, stdout=subprocess.PIPE, check=False)
+                    )
+                    assert await _lines(process.stdout).__anext__() == "connecting"
+                    await trio.sleep(0.5 + clients * 0.003)
+                if profiler is not None:
+                    profiler.enable()
+                for n in range(alerts):
+                    alert = ExternalAlert(
+                        alert_id=f"bench-{n}",
+                        source="bench",
+                        strategy="tradingview",
+                        symbol="AAPL",
+                        action=SignalAction.BUY,
+                        ts=daemon.world.clock.time(),
+                        quantity=Decimal(1),
+                    )
+                    started = time.perf_counter()
+                    await tree.ref("strategy-tradingview").tell(alert)
+                    with trio.fail_after(10):
+                        fill = await fills.receive()
+                    latencies.append(time.perf_counter() - started)
+                    assert (fill.strategy, fill.quantity) == ("tradingview", 1), fill
+                    await trio.sleep(1 / TRADING_RATE)
+                    assert len(fills) == 0, "one alert, one fill"
+                if profiler is not None:
+                    profiler.disable()
+                nursery.cancel_scope.cancel()  # the clients go before the daemon stops
+    return latencies
+
+
+async def trading_main(counts: list[int], alerts: int, profile: bool) -> None:
+    configure_logging(level="warning")
+    print(f"alert-to-fill, {alerts} alerts at {TRADING_RATE:g}/s through the whole daemon")
+    print(f"{'clients':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for clients in counts:
+        profiler = cProfile.Profile() if profile else None
+        latencies = await _alert_to_fill(clients, alerts, profiler)
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        print(
+            f"{clients:>7} {_pct(latencies, 50) * 1e3:>8.2f} {_pct(latencies, 99) * 1e3:>8.2f} "
+            f"{max(latencies) * 1e3:>8.2f}"
+        )
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--client":
         url, clients, expect = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -305,9 +420,15 @@ def main() -> None:
     parser.add_argument("--clients", default="1,100,500")
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--profile", action="store_true", help="cProfile the hub's runs")
+    parser.add_argument(
+        "--trading", type=int, metavar="ALERTS", help="alert-to-fill p99 with the clients attached"
+    )
     args = parser.parse_args()
     counts = [int(c) for c in args.clients.split(",")]
-    trio.run(server_main, counts, args.events, args.profile)
+    if args.trading:
+        trio.run(trading_main, counts, args.trading, args.profile)
+    else:
+        trio.run(server_main, counts, args.events, args.profile)
 
 
 if __name__ == "__main__":

@@ -81,6 +81,7 @@ class Client:
         "partial",
         "remainder",
         "topics",
+        "urgent_at",
         "wake",
         "writer_done",
         "writing",
@@ -92,12 +93,13 @@ class Client:
         *,
         outbox_size: int,
         operator: bool,
-        notify: Callable[[Client], None],
+        notify: Callable[[Client, bool], None],
     ) -> None:
         self.conn = conn
         self.outbox: deque[OutItem] = deque()
         self.outbox_size = outbox_size
-        self.notify = notify  # the fan-out's: "this client has something to write"
+        self.urgent_at = (outbox_size + 1) // 2
+        self.notify = notify  # the fan-out's: "this client has something to write (urgently)"
         stream = conn._stream
         # the raw socket, written without a task when nothing else is writing (plain ws only)
         self.fileno = stream.socket.fileno() if isinstance(stream, trio.SocketStream) else None
@@ -130,9 +132,14 @@ class Client:
                 f"queued; reconnect and resume from seq {self.hi}",
             )
             return False
-        self.outbox.append(item)
+        outbox = self.outbox
+        outbox.append(item)
         if not self.writing:
-            self.notify(self)
+            # a non-empty outbox is already marked (or the writer's): notify once on the
+            # first item, and once more when half full, which ends the fan-out's rest
+            queued = len(outbox)
+            if queued == 1 or queued == self.urgent_at:
+                self.notify(self, queued == self.urgent_at)
         return True
 
     def hand_to_writer(self, remainder: bytes = b"") -> None:

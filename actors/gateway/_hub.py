@@ -151,7 +151,7 @@ class _Hub:
         self.seq = 0
         self.buffer: deque[tuple[int, str, float, bytes]] = deque(maxlen=config.replay_buffer)
         self.clients: set[Client] = set()
-        self.fanout = FanOut()
+        self.fanout = FanOut(config.fanout_share)
         self.latest_portfolio: PortfolioUpdate | None = None
         self.portfolio_sent_at = -float("inf")
         self.connections = 0
