@@ -1,6 +1,7 @@
 """Hub fan-out on loopback, side by side with a plain ``send_message`` loop.
 
-Run: ``.venv/bin/python bench/hub.py [--clients 1,100,500] [--events N]``.
+Run: ``.venv/bin/python bench/hub.py [--clients 1,100,500] [--events N] [--profile]``
+or ``... [--clients 0,500] --trading ALERTS [--profile]``.
 
 The clients live in a second process (this script with ``--client``): raw
 sockets in one epoll loop that parse frame headers only, so the figures are
@@ -19,6 +20,15 @@ last delivery, seen by the clients), the server's CPU per delivery
 (``time.process_time`` of the server process over the run / deliveries), and
 delivery latency p50/p99 at a paced 20 events/s (publish time carried in the
 event, read on arrival; both processes share the machine's clock).
+``--profile`` adds the hub run's cProfile, by own time.
+
+``--trading ALERTS`` measures what the clients cost the trading path instead:
+the whole default daemon runs live (a 20 ms synthetic market, so the hub has
+the events of every tick to send: positions, portfolio, orders, fills), the
+given number of clients hold connections and read everything, and an alert
+is told to the alert strategy ten times a second; the figure is the time
+from the alert to its fill (strategy, risk, broker session, paper venue),
+p50/p99/max, for each client count.
 """
 
 from __future__ import annotations
