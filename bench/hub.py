@@ -284,12 +284,6 @@ async def _run(
         return result, cpu
 
 
-def subprocess_pipe() -> int:
-    import subprocess  # only the constant
-
-    return subprocess.PIPE
-
-
 async def _lines(stream: trio.abc.ReceiveStream) -> AsyncIterator[str]:
     buf = b""
     async for chunk in stream:

@@ -71,7 +71,6 @@ class Client:
         "closed",
         "conn",
         "done",
-        "fileno",
         "hi",
         "lo",
         "notify",
@@ -80,6 +79,7 @@ class Client:
         "outbox_size",
         "partial",
         "remainder",
+        "socket",
         "topics",
         "urgent_at",
         "wake",
@@ -102,7 +102,7 @@ class Client:
         self.notify = notify  # the fan-out's: "this client has something to write (urgently)"
         stream = conn._stream
         # the raw socket, written without a task when nothing else is writing (plain ws only)
-        self.fileno = stream.socket.fileno() if isinstance(stream, trio.SocketStream) else None
+        self.socket = stream.socket if isinstance(stream, trio.SocketStream) else None
         self.operator = operator
         self.topics: frozenset[str] | None = None  # None: every topic
         self.lo = 1  # event seqs sent on this connection: [lo, hi], empty while hi < lo

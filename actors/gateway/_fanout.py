@@ -53,7 +53,6 @@ class FanOut:
         self.dirty: dict[Client, None] = {}  # insertion-ordered: first queued, first written
         self.wanted = trio.Event()
         self.urgent = trio.Event()  # an outbox is half full: rest no longer
-        self.passes = 0
 
     def mark(self, client: Client, urgent: bool) -> None:
         self.dirty[client] = None
@@ -66,7 +65,6 @@ class FanOut:
             await self.wanted.wait()
             self.wanted = trio.Event()
             dirty, self.dirty = self.dirty, {}
-            self.passes += 1
             started = trio.current_time()
             for n, client in enumerate(dirty, 1):
                 if client.closed is None and not client.writing:
@@ -82,10 +80,11 @@ class FanOut:
 
 def _write_nowait(client: Client) -> None:
     """Write the outbox to the socket now, or hand it to the client's writer task."""
-    fileno = client.fileno
     if not client.outbox:
         return
-    if fileno is None or client.conn.closed is not None or client.conn._stream_lock.locked():
+    # asked each time: a closed socket says -1, and its number may be reused meanwhile
+    fileno = -1 if client.socket is None else client.socket.fileno()
+    if fileno < 0 or client.conn.closed is not None or client.conn._stream_lock.locked():
         client.hand_to_writer()
         return
     outbox = client.outbox
