@@ -1,9 +1,12 @@
 """Hub fan-out on loopback, side by side with a plain ``send_message`` loop.
 
-Run: ``.venv/bin/python bench/hub.py [--clients 1,100,500] [--events N]``.
+Run: ``.venv/bin/python bench/hub.py [--clients 1,100,500] [--events N] [--profile]``
+or ``... [--clients 0,500] --trading ALERTS [--profile]``.
 
 The clients live in a second process (this script with ``--client``): raw
-sockets that parse frame headers only, so the figures are the server's. For
+sockets in one epoll loop that parse frame headers only, so the figures are
+the server's (a trio task per client cost the client process more per
+delivery than the hub, and its scheduling showed up as latency). For
 each client count, two servers:
 
 * **hub**: the real hub actor in a tree; events are ``Alert`` messages
@@ -17,18 +20,33 @@ last delivery, seen by the clients), the server's CPU per delivery
 (``time.process_time`` of the server process over the run / deliveries), and
 delivery latency p50/p99 at a paced 20 events/s (publish time carried in the
 event, read on arrival; both processes share the machine's clock).
+``--profile`` adds the hub run's cProfile, by own time.
+
+``--trading ALERTS`` measures what the clients cost the trading path instead:
+the whole default daemon runs live (a 20 ms synthetic market, so the hub has
+the events of every tick to send: positions, portfolio, orders, fills), the
+given number of clients hold connections and read everything, and an alert
+is told to the alert strategy ten times a second; the figure is the time
+from the alert to its fill (strategy, risk, broker session, paper venue),
+p50/p99/max, for each client count.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
+import selectors
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -39,12 +57,32 @@ from trio_websocket import ConnectionClosed, WebSocketConnection, WebSocketReque
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actors.gateway import GetListenAddress, HubConfig, ListenAddress, hub_actor
-from actors.messages import Alert, AlertSeverity
-from runtime import ChildSpec, SupervisorSpec, configure_logging, open_tree
+from actors.gateway import (
+    GatewayConfig,
+    GetListenAddress,
+    HttpConfig,
+    HubConfig,
+    ListenAddress,
+    Tokens,
+    hub_actor,
+)
+from actors.messages import (
+    Alert,
+    AlertSeverity,
+    ExternalAlert,
+    Fill,
+    GetPortfolio,
+    PortfolioSnapshot,
+    SignalAction,
+)
+from adapters.market import SyntheticConfig
+from runtime import ChildSpec, Subscribe, SupervisorSpec, configure_logging, open_tree
+from tradeloop._config import Config, JournalConfig, MarketConfig
+from tradeloop._daemon import open_daemon
 
 PACED_RATE = 20.0
 PACED_SECONDS = 3.0
+TRADING_RATE = 10.0  # alerts per second in --trading
 PAD = "x" * 200  # a realistic event size: ~350 bytes on the wire
 
 # -- the client process ----------------------------------------------------------------
@@ -58,18 +96,27 @@ class _Counter:
         self.latencies: list[float] = []
 
 
-async def _client(host: str, port: int, expect: int, latency: bool, counter: _Counter) -> None:
-    stream = await trio.open_tcp_stream(host, port)
-    await stream.send_all(
-        f"GET /ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
-    )
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        buf += await stream.receive_some(65536)
-    buf = buf.split(b"\r\n\r\n", 1)[1]
-    seen = 0
-    while seen < expect:
+_ALERT = b'{"type":"alert"'
+
+
+class _Conn:
+    """One client socket: the handshake reply, then frames counted as they arrive."""
+
+    def __init__(self, sock: socket.socket, expect: int) -> None:
+        self.sock = sock
+        self.buf = b""
+        self.upgraded = False
+        self.left = expect
+
+    def feed(self, data: bytes, now: float, latency: bool, counter: _Counter) -> bool:
+        """Count the alert frames in ``data`` (arrived at ``now``); True once all came."""
+        buf = self.buf + data
+        if not self.upgraded:
+            if b"\r\n\r\n" not in buf:
+                self.buf = buf
+                return False
+            self.upgraded = True
+            buf = buf.split(b"\r\n\r\n", 1)[1]
         at, size = 0, len(buf)
         while size - at >= 2:
             length = buf[at + 1] & 0x7F
@@ -84,31 +131,52 @@ async def _client(host: str, port: int, expect: int, latency: bool, counter: _Co
                 length, head = int.from_bytes(buf[at + 2 : at + 10], "big"), 10
             if size - at < head + length:
                 break
-            payload = buf[at + head : at + head + length]
-            at += head + length
-            if payload.startswith(b'{"type":"alert"'):
-                seen += 1
-                now = time.time()
+            if buf.startswith(_ALERT, at + head):
+                self.left -= 1
                 counter.deliveries += 1
                 counter.first = counter.first or now
                 counter.last = now
                 if latency:
+                    payload = buf[at + head : at + head + length]
                     sent = float(json.loads(payload)["data"]["message"].split()[0])
                     counter.latencies.append(now - sent)
-        buf = buf[at:]
-        if seen < expect:
-            buf += await stream.receive_some(1 << 20)
-    await stream.aclose()
+            at += head + length
+        self.buf = buf[at:]
+        return self.left <= 0
 
 
-async def client_main(url: str, clients: int, expect: int, latency: bool) -> None:
+def client_main(url: str, clients: int, expect: int, latency: bool) -> None:
+    """Every client socket in one epoll loop: a few µs per read, so the server is measured.
+
+    ``expect`` 0 holds the connections, reading everything, until killed.
+    """
+    hold = expect == 0
+    expect = expect or sys.maxsize
     host, port = url.split("//")[1].split("/")[0].split(":")
     counter = _Counter()
-    async with trio.open_nursery() as nursery:
-        for _ in range(clients):
-            nursery.start_soon(_client, host, int(port), expect, latency, counter)
-            await trio.sleep(0.001)
-        print("connecting", flush=True)  # the server waits for the handshakes to finish
+    selector = selectors.DefaultSelector()
+    for _ in range(clients):
+        sock = socket.create_connection((host, int(port)))
+        sock.sendall(
+            f"GET /ws HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ, _Conn(sock, expect))
+        time.sleep(0.001)  # within the server's listen backlog
+    print("connecting", flush=True)  # the server waits for the handshakes to finish
+    left = clients
+    while left:
+        for key, _ in selector.select():
+            conn: _Conn = key.data
+            data = conn.sock.recv(1 << 20)
+            if not data and not hold:
+                raise SystemExit("the server closed a client connection")
+            if not data or conn.feed(data, time.time(), latency, counter):
+                selector.unregister(conn.sock)
+                conn.sock.close()
+                left -= 1
     result = {
         "deliveries": counter.deliveries,
         "seconds": counter.last - counter.first,
@@ -187,7 +255,9 @@ async def plain_server(events: int) -> AsyncIterator[tuple[str, Publish, Callabl
         nursery.cancel_scope.cancel()
 
 
-async def _run(server: Any, clients: int, events: int, paced: bool) -> tuple[dict[str, Any], float]:
+async def _run(
+    server: Any, clients: int, events: int, paced: bool, profiler: cProfile.Profile | None = None
+) -> tuple[dict[str, Any], float]:
     async with server(events) as (url, publish, _):
         args = [sys.executable, __file__, "--client", url, str(clients), str(events)]
         if paced:
@@ -201,19 +271,17 @@ async def _run(server: Any, clients: int, events: int, paced: bool) -> tuple[dic
             assert await lines.__anext__() == "connecting"
             await trio.sleep(0.5 + clients * 0.003)  # every handshake done
             cpu = time.process_time()
+            if profiler is not None:
+                profiler.enable()
             for n in range(events):
                 await publish(_alert(n))
                 if paced:
                     await trio.sleep(1 / PACED_RATE)
             result = json.loads(await lines.__anext__())
             cpu = time.process_time() - cpu
+            if profiler is not None:
+                profiler.disable()
         return result, cpu
-
-
-def subprocess_pipe() -> int:
-    import subprocess  # only the constant
-
-    return subprocess.PIPE
 
 
 async def _lines(stream: trio.abc.ReceiveStream) -> AsyncIterator[str]:
@@ -231,7 +299,7 @@ def _pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-async def server_main(counts: list[int], events: int) -> None:
+async def server_main(counts: list[int], events: int, profile: bool) -> None:
     configure_logging(level="warning")
     print(
         f"{'clients':>7} {'server':>6} {'events/s':>10} {'cpu/deliv':>10} "
@@ -240,7 +308,12 @@ async def server_main(counts: list[int], events: int) -> None:
     for clients in counts:
         rates: dict[str, float] = {}
         for name, server in (("plain", plain_server), ("hub", hub_server)):
-            result, cpu = await _run(server, clients, events, paced=False)
+            profiler = cProfile.Profile() if profile and name == "hub" else None
+            result, cpu = await _run(server, clients, events, paced=False, profiler=profiler)
+            if profiler is not None:
+                stats = pstats.Stats(profiler)
+                stats.sort_stats("tottime").print_stats(30)
+                stats.sort_stats("cumulative").print_stats(30)
             paced, _ = await _run(server, clients, int(PACED_RATE * PACED_SECONDS), paced=True)
             rate = result["deliveries"] / result["seconds"] if result["seconds"] else float("nan")
             rates[name] = rate
@@ -254,16 +327,112 @@ async def server_main(counts: list[int], events: int) -> None:
         print(f"{clients:>7}  hub/plain rate x{rates['hub'] / rates['plain']:.1f}")
 
 
+# -- the trading path with clients attached -----------------------------------------------
+
+
+def _daemon_config() -> Config:
+    """The default daemon, its order throttle opened for 10 alerts/s."""
+    config = Config()
+    return msgspec.structs.replace(
+        config,
+        risk=msgspec.structs.replace(config.risk, throttle_orders=1_000_000),
+        journal=JournalConfig(io="thread"),
+        market=MarketConfig(synthetic=SyntheticConfig(tick_interval=0.02)),
+        gateway=GatewayConfig(hub=HubConfig(port=0), http=HttpConfig(port=0)),
+    )
+
+
+async def _alert_to_fill(
+    clients: int, alerts: int, profiler: cProfile.Profile | None = None
+) -> list[float]:
+    """Seconds from each alert's arrival to its fill, the whole daemon running live.
+
+    The alert is told to the alert strategy as the webhook does (HTTP itself left
+    out); each buys one AAPL share, one at a time (round trips at this rate make
+    risk's protective stops race the exits, which is not what is measured here).
+    """
+    tokens = Tokens(operator="bench", read=None, webhook_secret="bench")
+    latencies: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        async with open_daemon(_daemon_config(), Path(tmp), tokens=tokens) as daemon:
+            tree = daemon.tree
+            fills = tree.inbox("bench-fills", Subscribe(Fill))
+            hub = await tree.ref("hub").ask(GetListenAddress())
+            assert isinstance(hub, ListenAddress)
+            with trio.fail_after(10):
+                while True:  # risk sizes nothing before the account's money is known
+                    snapshot = await tree.ref("portfolio").ask(GetPortfolio())
+                    assert isinstance(snapshot, PortfolioSnapshot)
+                    if snapshot.portfolio.equity > 0:
+                        break
+                    await trio.sleep(0.05)
+            async with trio.open_nursery() as nursery:
+                if clients:
+                    args = [sys.executable, __file__, "--client", hub.url, str(clients), "0"]
+                    process = await nursery.start(
+                        partial(trio.run_process, args, stdout=subprocess.PIPE, check=False)
+                    )
+                    assert await _lines(process.stdout).__anext__() == "connecting"
+                    await trio.sleep(0.5 + clients * 0.003)
+                if profiler is not None:
+                    profiler.enable()
+                for n in range(alerts):
+                    alert = ExternalAlert(
+                        alert_id=f"bench-{n}",
+                        source="bench",
+                        strategy="tradingview",
+                        symbol="AAPL",
+                        action=SignalAction.BUY,
+                        ts=daemon.world.clock.time(),
+                        quantity=Decimal(1),
+                    )
+                    started = time.perf_counter()
+                    await tree.ref("strategy-tradingview").tell(alert)
+                    with trio.fail_after(10):
+                        fill = await fills.receive()
+                    latencies.append(time.perf_counter() - started)
+                    assert (fill.strategy, fill.quantity) == ("tradingview", 1), fill
+                    await trio.sleep(1 / TRADING_RATE)
+                    assert len(fills) == 0, "one alert, one fill"
+                if profiler is not None:
+                    profiler.disable()
+                nursery.cancel_scope.cancel()  # the clients go before the daemon stops
+    return latencies
+
+
+async def trading_main(counts: list[int], alerts: int, profile: bool) -> None:
+    configure_logging(level="warning")
+    print(f"alert-to-fill, {alerts} alerts at {TRADING_RATE:g}/s through the whole daemon")
+    print(f"{'clients':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for clients in counts:
+        profiler = cProfile.Profile() if profile else None
+        latencies = await _alert_to_fill(clients, alerts, profiler)
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        print(
+            f"{clients:>7} {_pct(latencies, 50) * 1e3:>8.2f} {_pct(latencies, 99) * 1e3:>8.2f} "
+            f"{max(latencies) * 1e3:>8.2f}"
+        )
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--client":
         url, clients, expect = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-        trio.run(client_main, url, clients, expect, "--latency" in sys.argv)
+        client_main(url, clients, expect, "--latency" in sys.argv)
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", default="1,100,500")
     parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--profile", action="store_true", help="cProfile the hub's runs")
+    parser.add_argument(
+        "--trading", type=int, metavar="ALERTS", help="alert-to-fill p99 with the clients attached"
+    )
     args = parser.parse_args()
-    trio.run(server_main, [int(c) for c in args.clients.split(",")], args.events)
+    counts = [int(c) for c in args.clients.split(",")]
+    if args.trading:
+        trio.run(trading_main, counts, args.trading, args.profile)
+    else:
+        trio.run(server_main, counts, args.events, args.profile)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """One WebSocket client of the hub: its bounded outbox and what it has been sent.
 
-The hub fills the outbox with ``send_nowait`` only: a full outbox means the
-client fell behind, and it is cut off (it can reconnect and resume) rather
-than waited on. One writer task per client drains the outbox to the socket,
-everything queued at once in one write. Every frame is pre-built bytes.
+The hub fills the outbox without waiting: a full outbox means the client fell
+behind, and it is cut off (it can reconnect and resume) rather than waited
+on. The fan-out (:mod:`._fanout`) drains it to the socket, everything queued
+at once in one write. Every frame is pre-built bytes.
 
 What the writer has sent is kept as a range of event seqs ``[lo, hi]``, so a
 ``resume`` replays exactly what the client has not been sent on this
@@ -13,6 +13,8 @@ skipped.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
 from typing import TypeAlias, final
 
 import trio
@@ -63,28 +65,54 @@ OutItem: TypeAlias = bytes | tuple[int, bytes] | Replay | Snapshot | Recover
 
 @final
 class Client:
+    """A connection's outbox and write state; see :mod:`._fanout` for who writes it."""
+
     __slots__ = (
         "closed",
         "conn",
         "done",
         "hi",
-        "inbox",
         "lo",
+        "notify",
         "operator",
         "outbox",
+        "outbox_size",
+        "partial",
+        "remainder",
+        "socket",
         "topics",
+        "urgent_at",
+        "wake",
         "writer_done",
+        "writing",
     )
 
-    def __init__(self, conn: WebSocketConnection, *, outbox_size: int, operator: bool) -> None:
+    def __init__(
+        self,
+        conn: WebSocketConnection,
+        *,
+        outbox_size: int,
+        operator: bool,
+        notify: Callable[[Client, bool], None],
+    ) -> None:
         self.conn = conn
-        self.outbox, self.inbox = trio.open_memory_channel[OutItem](outbox_size)
+        self.outbox: deque[OutItem] = deque()
+        self.outbox_size = outbox_size
+        self.urgent_at = (outbox_size + 1) // 2
+        self.notify = notify  # the fan-out's: "this client has something to write (urgently)"
+        stream = conn._stream
+        # the raw socket, written without a task when nothing else is writing (plain ws only)
+        self.socket = stream.socket if isinstance(stream, trio.SocketStream) else None
         self.operator = operator
         self.topics: frozenset[str] | None = None  # None: every topic
         self.lo = 1  # event seqs sent on this connection: [lo, hi], empty while hi < lo
         self.hi = 0
         self.closed: tuple[int, str] | None = None  # the close code and reason, once decided
         self.done = trio.Event()
+        self.writing = False  # the writer task owns the outbox until it has emptied it
+        self.wake = trio.Event()  # hands the outbox to the writer task
+        self.remainder = b""  # the unsent tail of a write the socket took only part of
+        self.partial = False  # a frame is half written: no close frame may follow now
         self.writer_done = trio.Event()
 
     def wants(self, topic: str) -> bool:
@@ -97,23 +125,37 @@ class Client:
         """
         if self.closed is not None:
             return True
-        try:
-            self.outbox.send_nowait(item)
-        except trio.WouldBlock:
+        if len(self.outbox) >= self.outbox_size:
             self.close(
                 CLOSE_TRY_AGAIN_LATER,
-                f"client too slow: {self.outbox.statistics().max_buffer_size} messages "
+                f"client too slow: {self.outbox_size} messages "
                 f"queued; reconnect and resume from seq {self.hi}",
             )
             return False
+        outbox = self.outbox
+        outbox.append(item)
+        if not self.writing:
+            # a non-empty outbox is already marked (or the writer's): notify once on the
+            # first item, and once more when half full, which ends the fan-out's rest
+            queued = len(outbox)
+            if queued == 1 or queued == self.urgent_at:
+                self.notify(self, queued == self.urgent_at)
         return True
+
+    def hand_to_writer(self, remainder: bytes = b"") -> None:
+        """The write needs to wait (full socket, snapshot, library frame): the task takes over."""
+        self.remainder = remainder
+        self.partial = bool(remainder)
+        self.writing = True
+        self.wake.set()
 
     def close(self, code: int, reason: str) -> None:
         """Decide to end the connection; the first decision's code and reason win."""
         if self.closed is None:
             self.closed = (code, reason)
-            self.outbox.close()
+            self.outbox.clear()
             self.done.set()
+            self.wake.set()  # an idle writer task ends; a busy one finishes its frame
 
     def covers(self, seq: int) -> bool:
         return self.lo <= seq <= self.hi

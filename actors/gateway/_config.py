@@ -30,6 +30,9 @@ class HubConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     ping_interval: float = 15.0  # each client is pinged this often to detect dead peers
     ping_timeout: float = 10.0  # a client that does not answer a ping in time is dead
     close_timeout: float = 2.0  # bound on a close handshake
+    # the share of the thread's time the fan-out may spend writing to sockets (a syscall
+    # per client per pass); passes are spaced to keep to it, and trading has the rest
+    fanout_share: float = 0.5
     snapshot_timeout: float = 1.0  # per actor asked for the snapshot
     command_timeout: float = 2.0
     max_message_size: int = 64 * 1024  # largest client message accepted
@@ -37,6 +40,8 @@ class HubConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise ValueError(f"hub.port must be in 0..65535, not {self.port}")
+        if not 0 < self.fanout_share <= 1:
+            raise ValueError(f"hub.fanout_share must be in (0, 1], not {self.fanout_share}")
         if self.replay_buffer < 1 or self.outbox_size < 1 or self.mailbox_capacity < 1:
             raise ValueError("hub.replay_buffer, outbox_size and mailbox_capacity must be >= 1")
         if (

@@ -5,7 +5,8 @@ waits on it (a burst it cannot keep up with is dropped and counted there, and
 the gap shows as missing seqs to nobody: seqs are assigned after the lane).
 Each event gets the next ``seq``, is encoded once into a WebSocket frame, kept
 in a bounded replay buffer and offered to every client's outbox without
-waiting; each client's writer sends what has queued in one write. A client whose
+waiting; the fan-out (:mod:`._fanout`) writes what has queued for each client
+in one write. A client whose
 outbox is full is cut off with close code 1013 and a reason naming the seq to
 resume from. Snapshots and operator commands are asked of the owning actors
 with short timeouts, in the client's own tasks, never in the hub's loop.
@@ -39,7 +40,6 @@ from ._client import (
     CLOSE_GOING_AWAY,
     CLOSE_POLICY_VIOLATION,
     Client,
-    OutItem,
     Recover,
     Replay,
     Snapshot,
@@ -59,7 +59,8 @@ from ._envelope import (
     encode_frame,
     event_of,
 )
-from ._frames import abort, send_frames
+from ._fanout import FanOut, send, serve_writer
+from ._frames import abort
 from ._queries import GetHubStats, GetListenAddress, HubStats, ListenAddress
 from ._snapshot import build_snapshot
 from ._tokens import bearer_token, token_matches
@@ -67,7 +68,6 @@ from ._tokens import bearer_token, token_matches
 __all__ = ["hub_actor", "hub_subscriptions"]
 
 WS_PATH = "/ws"
-WRITE_BATCH_BYTES = 256 * 1024  # one client write gathers up to this much of its outbox
 
 
 def _first(query: dict[str, list[str]], name: str) -> str | None:
@@ -116,6 +116,7 @@ def hub_actor(
             )
             hub.port = server.port
             ctx.log.info("hub listening", url=hub.url)
+            nursery.start_soon(hub.fanout.serve)
             nursery.start_soon(hub.serve_heartbeats)
             nursery.start_soon(hub.serve_portfolio_refresh)
             task_status.started()
@@ -150,6 +151,7 @@ class _Hub:
         self.seq = 0
         self.buffer: deque[tuple[int, str, float, bytes]] = deque(maxlen=config.replay_buffer)
         self.clients: set[Client] = set()
+        self.fanout = FanOut(config.fanout_share)
         self.latest_portfolio: PortfolioUpdate | None = None
         self.portfolio_sent_at = -float("inf")
         self.connections = 0
@@ -287,7 +289,9 @@ class _Hub:
                 await request.reject(400, body=b"from_seq must be an integer")
                 return
         conn = await request.accept()
-        client = Client(conn, outbox_size=self.config.outbox_size, operator=operator)
+        client = Client(
+            conn, outbox_size=self.config.outbox_size, operator=operator, notify=self.fanout.mark
+        )
         # no checkpoint from here to registration: the replay and live events line up
         hello = {
             "protocol": PROTOCOL_VERSION,
@@ -309,7 +313,7 @@ class _Hub:
         config = self.config
         try:
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._write, client)
+                nursery.start_soon(serve_writer, client, self._snapshot)
                 nursery.start_soon(self._read, client)
                 nursery.start_soon(self._ping, client)
                 await client.done.wait()
@@ -318,7 +322,7 @@ class _Hub:
                     await client.writer_done.wait()
                 nursery.cancel_scope.cancel()
         finally:
-            if client.writer_done.is_set():
+            if not client.partial:
                 code, reason = client.closed or (CLOSE_GOING_AWAY, "hub shutting down")
                 with trio.move_on_after(config.close_timeout, shield=True):
                     await client.conn.aclose(code, reason)
@@ -327,69 +331,11 @@ class _Hub:
                 # frame, so the peer (which is not reading) only sees TCP close
                 await abort(client.conn)
 
-    async def _write(self, client: Client) -> None:
-        """Drain the outbox: all that is queued goes out in one write."""
-        try:
-            async for item in client.inbox:
-                if client.closed is not None:
-                    break
-                batch: list[bytes] = []
-                size = 0
-                while True:
-                    if isinstance(item, Snapshot | Recover):
-                        await self._flush(client, batch)
-                        batch, size = [], 0
-                        await self._snapshot(client, item)
-                    else:
-                        size += self._collect(client, item, batch)
-                    if size >= WRITE_BATCH_BYTES:
-                        break
-                    try:
-                        item = client.inbox.receive_nowait()
-                    except (trio.WouldBlock, trio.EndOfChannel):
-                        break
-                await self._flush(client, batch)
-        except ConnectionClosed:
-            client.close(CLOSE_GOING_AWAY, "connection closed")
-        finally:
-            client.writer_done.set()
-
-    @staticmethod
-    def _collect(client: Client, item: OutItem, batch: list[bytes]) -> int:
-        """Add the frames of ``item`` not yet sent on this connection; their size."""
-        if isinstance(item, bytes):
-            batch.append(item)
-            return len(item)
-        if isinstance(item, tuple):
-            seq, frame = item
-            if client.covers(seq):
-                return 0
-            batch.append(frame)
-            client.mark_sent(seq)
-            return len(frame)
-        assert isinstance(item, Replay)
-        size, last = 0, item.from_seq
-        for seq, frame in item.frames:
-            if not client.covers(seq):
-                batch.append(frame)
-                size += len(frame)
-            last = seq
-        if client.hi < client.lo:
-            client.lo, client.hi = item.from_seq + 1, max(client.hi, last)
-        else:
-            client.lo, client.hi = min(client.lo, item.from_seq + 1), max(client.hi, last)
-        return size
-
-    @staticmethod
-    async def _flush(client: Client, batch: list[bytes]) -> None:
-        if batch and client.closed is None:
-            await send_frames(client.conn, b"".join(batch))
-
     async def _snapshot(self, client: Client, item: Snapshot | Recover) -> None:
         if isinstance(item, Recover):
-            await send_frames(client.conn, item.frame)
+            await send(client, item.frame)
         snapshot = await build_snapshot(self.registry, timeout=self.config.snapshot_timeout)
-        await send_frames(client.conn, self.reply_at("snapshot", item.seq, snapshot))
+        await send(client, self.reply_at("snapshot", item.seq, snapshot))
         client.lo, client.hi = item.seq + 1, item.seq
 
     def reply_at(self, type_: str, seq: int, data: Any) -> bytes:
