@@ -309,13 +309,16 @@ class _Ingress:
         target = f"strategy-{alert.strategy}"
         if target not in self.registry:
             raise WebhookError(422, f"no strategy named {alert.strategy!r}", "strategy")
+        # Remembered before the (possibly waiting) tell: an identical request
+        # arriving meanwhile is a duplicate, never a second forward.
+        self.deduper.remember(key, alert.alert_id, now)
         try:
             with trio.fail_after(self.config.ask_timeout):
                 await self.registry.ref(target).tell(alert)
         except (ActorUnavailable, trio.TooSlowError) as exc:
+            self.deduper.forget(key)  # not taken: TradingView's resend may deliver it
             self.metrics.webhooks["unavailable"] += 1
             return error(503, f"strategy {alert.strategy!r} cannot take the alert now: {exc}")
-        self.deduper.remember(key, alert.alert_id, now)
         self.metrics.webhooks["accepted"] += 1
         self.ctx.log.info("alert accepted", alert_id=alert.alert_id, strategy=alert.strategy)
         return JSONResponse({"alert_id": alert.alert_id, "duplicate": False})

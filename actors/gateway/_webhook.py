@@ -160,21 +160,29 @@ class Deduper:
 
     def __init__(self, window: float) -> None:
         self.window = window
-        self._ids: dict[str, str] = {}
+        self._ids: dict[str, tuple[str, float]] = {}  # key -> (alert id, expiry)
         self._expiry: deque[tuple[float, str]] = deque()
 
     def _expire(self, now: float) -> None:
         while self._expiry and self._expiry[0][0] <= now:
-            _, key = self._expiry.popleft()
-            self._ids.pop(key, None)
+            expires, key = self._expiry.popleft()
+            entry = self._ids.get(key)
+            if entry is not None and entry[1] == expires:  # not re-remembered since
+                del self._ids[key]
 
     def seen(self, key: str, now: float) -> str | None:
         self._expire(now)
-        return self._ids.get(key)
+        entry = self._ids.get(key)
+        return None if entry is None else entry[0]
 
     def remember(self, key: str, alert_id: str, now: float) -> None:
-        self._ids[key] = alert_id
-        self._expiry.append((now + self.window, key))
+        expires = now + self.window
+        self._ids[key] = (alert_id, expires)
+        self._expiry.append((expires, key))
+
+    def forget(self, key: str) -> None:
+        """Drop ``key``; its pending expiry entry then finds nothing to remove."""
+        self._ids.pop(key, None)
 
 
 @final
