@@ -7,6 +7,7 @@ as data (:class:`FaultSchedule`), the invariant checks run by
 
 from . import _chaos as _chaos  # registers the scenarios
 from . import _corruption as _corruption
+from . import _kill as _kill
 from . import _trading as _trading
 from . import _wire as _wire
 from ._checks import Check as Check

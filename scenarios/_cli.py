@@ -1,7 +1,9 @@
 """``tradeloop scenario NAME|all`` and ``tradeloop scenario replay``: run chaos in the terminal.
 
 Virtual time by default (a simulated hour in seconds); ``--real-time`` runs
-on the wall clock so ``tradeloop monitor`` can watch it live. Exit status is
+on the wall clock so ``tradeloop monitor`` can watch it live. A scenario
+marked ``real_time`` (it drives real processes, like ``kill_restart``) always
+runs on the wall clock: each scenario gets its own ``trio.run`` and clock. Exit status is
 1 when any check fails, 2 for a bad name or schedule file.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import trio
@@ -55,13 +58,13 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
             console.print(f"bad fault schedule: {exc}")
             return 2
 
-        async def replay() -> list[Report]:
+        async def replay() -> Report:
             async with open_simulation(args.seed) as sim:
                 await sim.monitors.open_recording()
                 sim.start_alerts(every=10.0)
-                return [await run_schedule(sim, schedule, args.duration, name="replay")]
+                return await run_schedule(sim, schedule, args.duration, name="replay")
 
-        reports = _run(replay, real_time=args.real_time)
+        reports = [_run(replay, real_time=args.real_time)]
     else:
         names = sorted(SCENARIOS) if args.name == "all" else [args.name]
         unknown = [n for n in names if n not in SCENARIOS]
@@ -69,10 +72,13 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
             console.print(f"unknown scenario {unknown[0]!r}; known: {', '.join(sorted(SCENARIOS))}")
             return 2
 
-        async def scenarios() -> list[Report]:
-            return [await run_scenario(n, seed=args.seed, fast=not args.full) for n in names]
-
-        reports = _run(scenarios, real_time=args.real_time)
+        reports = [
+            _run(
+                partial(run_scenario, name, seed=args.seed, fast=not args.full),
+                real_time=args.real_time or SCENARIOS[name].real_time,
+            )
+            for name in names
+        ]
     for report in reports:
         console.print(_table(report))
         if not report.ok:
@@ -80,7 +86,7 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
     return 0 if all(report.ok for report in reports) else 1
 
 
-def _run(main: Callable[[], Awaitable[list[Report]]], *, real_time: bool) -> list[Report]:
+def _run(main: Callable[[], Awaitable[Report]], *, real_time: bool) -> Report:
     if real_time:
         return trio.run(main)
     return trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import trio
+import trio.testing
 
 from ._faults import FaultSchedule
 from ._harness import Simulation, open_simulation
@@ -35,6 +36,8 @@ class Scenario:
     duration: float = 600.0  # simulated seconds before the final checks
     fast_duration: float = 300.0
     runner: Runner | None = None  # replaces the standard run (one simulation, one body)
+    # True when the runner waits on other processes: it needs trio's real clock, not a MockClock
+    real_time: bool = False
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -57,11 +60,17 @@ def scenario(
     return register
 
 
-def scenario_runner(name: str, summary: str) -> Callable[[Runner], Runner]:
-    """Register a scenario that runs its own simulations (and their checks) from start to end."""
+def scenario_runner(
+    name: str, summary: str, *, real_time: bool = False
+) -> Callable[[Runner], Runner]:
+    """Register a scenario that runs its own simulations (and their checks) from start to end.
+
+    ``real_time`` marks a runner that drives real processes: it is always run on the
+    wall clock, whatever the caller asked for.
+    """
 
     def register(runner: Runner) -> Runner:
-        SCENARIOS[name] = Scenario(name, summary, None, runner=runner)
+        SCENARIOS[name] = Scenario(name, summary, None, runner=runner, real_time=real_time)
         return runner
 
     return register
@@ -72,6 +81,8 @@ async def run_scenario(
 ) -> Report:
     """Run scenario ``name`` (``schedule`` replaces its own when given)."""
     spec = SCENARIOS[name]
+    if spec.real_time and isinstance(trio.lowlevel.current_clock(), trio.testing.MockClock):
+        raise ValueError(f"scenario {name!r} drives real processes: run it on the real clock")
     if spec.runner is not None:
         if schedule is not None:
             raise ValueError(f"scenario {name!r} runs its own simulations: it takes no schedule")

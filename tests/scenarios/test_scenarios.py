@@ -1,4 +1,4 @@
-"""Each chaos scenario, fast mode: every check of its report passed."""
+"""Each chaos scenario, fast mode, in virtual time: every check of its report passed."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import trio.testing
 from scenarios import SCENARIOS, run_scenario
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
+@pytest.mark.parametrize("name", sorted(n for n, s in SCENARIOS.items() if not s.real_time))
 def test_scenario_checks_pass(name: str) -> None:
+    """Virtual-time scenarios; the real-time ones (real processes) have their own tests."""
+
     async def main() -> None:
         report = await run_scenario(name, seed=0, fast=True)
         assert report.checks
@@ -41,3 +43,11 @@ def test_scenario_command_refuses_an_unknown_name(capsys: pytest.CaptureFixture[
     args = parser.parse_args(["scenario", "no_such"])
     assert args.command_fn(args) == 2
     assert "unknown scenario 'no_such'" in capsys.readouterr().out
+
+
+def test_a_real_time_scenario_refuses_a_mock_clock() -> None:
+    async def main() -> None:
+        with pytest.raises(ValueError, match="drives real processes"):
+            await run_scenario("kill_restart", seed=0, fast=True)
+
+    trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
