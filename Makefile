@@ -1,5 +1,5 @@
 # The two commands: `make run` starts the daemon on the embedded default,
-# `make test` runs ruff, mypy --strict and the whole pytest suite.
+# `make test` runs ruff, mypy --strict, the whole pytest suite and every chaos scenario.
 # Both create .venv and install everything the project needs on first use.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench soak clean
+.PHONY: run test lint typecheck pytest scenarios bench soak clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/tradeloop run $(ARGS)
 
-test: lint typecheck pytest
+test: lint typecheck pytest scenarios
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -28,6 +28,11 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# Every chaos scenario on the real daemon tree, fast mode; non-zero on a broken invariant.
+scenarios: $(STAMP)
+	$(BIN)/tradeloop scenario all > .venv/scenarios.txt || (cat .venv/scenarios.txt; exit 1)
+	grep -E '\(seed [0-9]+\) ' .venv/scenarios.txt
 
 bench: $(STAMP)
 	$(BIN)/python bench/kernel.py
