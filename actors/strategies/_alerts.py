@@ -41,6 +41,9 @@ class AlertStrategy(StrategyBase):
     def _observe(self, bar: Bar) -> bool:
         return False  # it has no indicators: bars neither warm nor move it
 
+    def _decide(self, bar: Bar, now: float) -> list[Signal]:
+        return []  # never asked: _observe has no reading to act on
+
     def on_alert(self, alert: ExternalAlert) -> Sequence[Signal]:
         if alert.strategy != self.name or not self.trades(alert.symbol):
             return ()

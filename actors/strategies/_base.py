@@ -24,6 +24,7 @@ wrong everywhere:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import ClassVar, Final, Protocol, runtime_checkable
@@ -136,7 +137,7 @@ class Strategy(Protocol):
     def on_trading_state(self, state: TradingState) -> Sequence[Signal]: ...
 
 
-class StrategyBase:
+class StrategyBase(ABC):
     """The shared bookkeeping; subclasses implement ``_observe`` and ``_decide``.
 
     ``_observe(bar)`` updates the indicators and says whether there is a
@@ -232,11 +233,11 @@ class StrategyBase:
 
     # -- for subclasses -------------------------------------------------------
 
-    def _observe(self, bar: Bar) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def _observe(self, bar: Bar) -> bool: ...
 
-    def _decide(self, bar: Bar, now: float) -> list[Signal]:
-        raise NotImplementedError
+    @abstractmethod
+    def _decide(self, bar: Bar, now: float) -> list[Signal]: ...
 
     def _can_open(self, symbol: str, side: Side, now: float) -> bool:
         """Entering ``side`` now is allowed: trading ACTIVE, not already in, not in flight."""
