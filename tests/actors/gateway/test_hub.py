@@ -11,7 +11,7 @@ from trio_websocket import ConnectionClosed
 
 from actors.gateway import PROTOCOL_VERSION, GetHubStats, HubStats, open_hub_client
 from actors.messages import Alert, AlertSeverity, Fill, Side
-from runtime import ActorCrashed
+from runtime import ActorCrashed, Tree
 
 from ._doubles import T0, portfolio_update, position
 from ._wire import FAST_HUB, OPERATOR, hub_tree, receive, receive_type, send
@@ -110,6 +110,16 @@ async def test_portfolio_is_resent_at_least_every_interval() -> None:
         assert again["seq"] == first["seq"] + 1
 
 
+async def _hub_reached(tree: Tree, seq: int) -> None:
+    """Wait until the hub has numbered ``seq`` events (published with publish_nowait)."""
+    with trio.fail_after(5):
+        while True:
+            stats: HubStats = await tree.ref("hub").ask(GetHubStats())
+            if stats.seq >= seq:
+                return
+            await trio.sleep(0.005)  # the hub publishes nothing to wait on for this
+
+
 async def test_resume_in_the_url_replays_exactly_the_missed_events() -> None:
     async with hub_tree() as (tree, url):
         async with open_hub_client(url) as ws:
@@ -118,7 +128,7 @@ async def test_resume_in_the_url_replays_exactly_the_missed_events() -> None:
             last = (await receive_type(ws, "trade_executed"))["seq"]
         for n in range(2, 6):
             tree.registry.publish_nowait(fill(n))
-        await trio.sleep(0.05)
+        await _hub_reached(tree, last + 4)
         async with open_hub_client(f"{url}?from_seq={last}") as ws:
             assert (await receive(ws))["type"] == "hello"
             replayed = [await receive(ws) for _ in range(4)]
@@ -132,7 +142,7 @@ async def test_resume_message_fills_the_gap_in_order_without_repeats() -> None:
     async with hub_tree() as (tree, url):
         for n in range(1, 4):
             tree.registry.publish_nowait(fill(n))
-        await trio.sleep(0.05)
+        await _hub_reached(tree, 3)
         async with open_hub_client(url) as ws:
             await receive_type(ws, "snapshot")
             await send(ws, {"type": "resume", "from_seq": 1})
@@ -147,7 +157,7 @@ async def test_resume_from_too_old_a_seq_recovers_with_a_fresh_snapshot() -> Non
         for n in range(FAST_HUB.replay_buffer + 10):
             tree.registry.publish_nowait(fill(n))
             await trio.lowlevel.checkpoint()
-        await trio.sleep(0.05)
+        await _hub_reached(tree, FAST_HUB.replay_buffer + 10)
         seq = (await tree.ref("hub").ask(GetHubStats())).seq
         async with open_hub_client(f"{url}?from_seq=3") as ws:
             assert (await receive(ws))["type"] == "hello"
