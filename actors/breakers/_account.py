@@ -30,12 +30,7 @@ class DailyLoss(Breaker):
     kind = "daily_loss"
 
     def __init__(self, config: DailyLossConfig, calendar: SessionCalendar) -> None:
-        super().__init__(
-            threshold=config.threshold,
-            trading_state=config.trading_state,
-            warn_at=config.warn_at,
-            clear_at=config.clear_at,
-        )
+        super().__init__(config, config.threshold)
         self._calendar = calendar
         self._last: PortfolioUpdate | None = None
         self.rebased: tuple[dt.date, Decimal] | None = None  # (session, equity at the reset)
@@ -80,12 +75,7 @@ class Drawdown(Breaker):
     kind = "drawdown"
 
     def __init__(self, config: DrawdownConfig) -> None:
-        super().__init__(
-            threshold=config.threshold,
-            trading_state=config.trading_state,
-            warn_at=config.warn_at,
-            clear_at=config.clear_at,
-        )
+        super().__init__(config, config.threshold)
         self._equity: Decimal | None = None
         self.rebased_peak: Decimal | None = None
 
@@ -123,12 +113,7 @@ class RapidDrawdown(Breaker):
     kind = "rapid_drawdown"
 
     def __init__(self, config: RapidDrawdownConfig) -> None:
-        super().__init__(
-            threshold=config.threshold,
-            trading_state=config.trading_state,
-            warn_at=config.warn_at,
-            clear_at=config.clear_at,
-        )
+        super().__init__(config, config.threshold)
         self.window = config.window
         self._highs: deque[tuple[float, Decimal]] = deque()  # falling equity, oldest first
 

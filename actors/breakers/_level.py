@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 from actors.messages import BreakerState, TradingState
 
@@ -72,6 +73,19 @@ class Level:
         return None if self.state is state else self.state
 
 
+class Bounds(Protocol):
+    """What every breaker's config gives its base: the state it imposes and the warn/clear bands."""
+
+    @property
+    def trading_state(self) -> TradingState: ...
+
+    @property
+    def warn_at(self) -> Decimal: ...
+
+    @property
+    def clear_at(self) -> Decimal: ...
+
+
 class Breaker:
     """Base of the breakers: config bounds, levels per symbol, latch and reset.
 
@@ -80,18 +94,11 @@ class Breaker:
 
     kind = ""
 
-    def __init__(
-        self,
-        *,
-        threshold: Decimal | int,
-        trading_state: TradingState,
-        warn_at: Decimal,
-        clear_at: Decimal,
-    ) -> None:
+    def __init__(self, config: Bounds, threshold: Decimal | int) -> None:
         self.threshold = Decimal(threshold)
-        self.trading_state = trading_state
-        self.warn_at = warn_at
-        self.clear_at = clear_at
+        self.trading_state = config.trading_state
+        self.warn_at = config.warn_at
+        self.clear_at = config.clear_at
         self._levels: dict[str | None, Level] = {}
 
     def state(self, symbol: str | None = None) -> BreakerState:

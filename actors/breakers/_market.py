@@ -70,12 +70,7 @@ class PriceShock(Breaker):
     kind = "price_shock"
 
     def __init__(self, config: PriceShockConfig) -> None:
-        super().__init__(
-            threshold=config.threshold,
-            trading_state=config.trading_state,
-            warn_at=config.warn_at,
-            clear_at=config.clear_at,
-        )
+        super().__init__(config, config.threshold)
         self.window = config.window
         self.crash = config.crash_threshold
         self._prices: dict[str, _Window] = {}
@@ -149,12 +144,7 @@ class Volatility(Breaker):
     kind = "volatility"
 
     def __init__(self, config: VolatilityConfig) -> None:
-        super().__init__(
-            threshold=config.threshold,
-            trading_state=config.trading_state,
-            warn_at=config.warn_at,
-            clear_at=config.clear_at,
-        )
+        super().__init__(config, config.threshold)
         self.config = config
         self._series: dict[str, _Returns] = {}
 

@@ -23,12 +23,7 @@ class BrokerErrors(Breaker):
     kind = "broker_errors"
 
     def __init__(self, config: BrokerErrorsConfig) -> None:
-        super().__init__(
-            threshold=config.threshold,
-            trading_state=config.trading_state,
-            warn_at=config.warn_at,
-            clear_at=config.clear_at,
-        )
+        super().__init__(config, config.threshold)
         self.window = config.window
         self._failures: deque[BrokerRequestFailed] = deque()
 
@@ -77,9 +72,4 @@ class Manual(Breaker):
     kind = "manual"
 
     def __init__(self, config: ManualConfig) -> None:
-        super().__init__(
-            threshold=1,
-            trading_state=config.trading_state,
-            warn_at=config.warn_at,
-            clear_at=config.clear_at,
-        )
+        super().__init__(config, 1)

@@ -46,12 +46,7 @@ class ConsecutiveLosses(Breaker):
     kind = "consecutive_losses"
 
     def __init__(self, config: ConsecutiveLossesConfig) -> None:
-        super().__init__(
-            threshold=config.threshold,
-            trading_state=config.trading_state,
-            warn_at=config.warn_at,
-            clear_at=config.clear_at,
-        )
+        super().__init__(config, config.threshold)
         self.losers = 0
         self.trades: dict[tuple[str, str, str], OpenTrade] = {}
         self.seen: OrderedDict[str, None] = OrderedDict()
