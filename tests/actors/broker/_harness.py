@@ -103,6 +103,18 @@ def make_venue(
     return venue
 
 
+# The quotes most tests start from: a tight market in each symbol.
+OPENING_QUOTES = {"AAPL": ("100.00", "100.02"), "MSFT": ("250.00", "250.05")}
+
+
+def quoted_venue(*symbols: str) -> PaperVenue:
+    """A venue at ORIGIN with the opening quote of each of ``symbols``."""
+    venue = make_venue(runtime.Clock(origin=ORIGIN))
+    for symbol in symbols:
+        quote(venue, symbol, *OPENING_QUOTES[symbol])
+    return venue
+
+
 def tree_spec(
     journal_path: Path,
     venue: PaperVenue,

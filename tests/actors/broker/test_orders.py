@@ -33,6 +33,7 @@ from ._harness import (
     make_venue,
     order,
     quote,
+    quoted_venue,
     running,
 )
 
@@ -47,8 +48,7 @@ def cid(n: int) -> str:
 async def test_an_order_is_named_journaled_sent_and_its_fill_booked_once(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    venue = make_venue(Clock(origin=ORIGIN))
-    quote(venue, "AAPL", "100.00", "100.02")
+    venue = quoted_venue("AAPL")
     async with running(tmp_path / "journal.db", venue) as (tree, probe):
         await tree.ref(SESSION).tell(order("AAPL", Side.BUY, 10))
         pending = await probe.status(FIRST, OrderStatus.PENDING_SUBMIT)
@@ -86,8 +86,7 @@ async def test_an_order_is_named_journaled_sent_and_its_fill_booked_once(
 async def test_an_intent_the_journal_could_not_keep_is_never_sent(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    venue = make_venue(Clock(origin=ORIGIN))
-    quote(venue, "AAPL", "100.00", "100.02")
+    venue = quoted_venue("AAPL")
     faults = JournalFaults()
     # one_for_one at the root: under the daemon's rest_for_one the kernel has a race
     # (a child crashing while its supervisor is being stopped escapes the tree)
@@ -142,9 +141,7 @@ async def test_invalid_and_stale_intents_are_refused_with_a_reason_and_kept(
 async def test_cancel_and_cancel_all_reach_the_venue(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    venue = make_venue(Clock(origin=ORIGIN))
-    quote(venue, "AAPL", "100.00", "100.02")
-    quote(venue, "MSFT", "250.00", "250.05")
+    venue = quoted_venue("AAPL", "MSFT")
     async with running(tmp_path / "journal.db", venue) as (tree, probe):
         session = tree.ref(SESSION)
         for symbol, price in (("AAPL", "99.00"), ("AAPL", "98.00"), ("MSFT", "249.00")):
@@ -169,8 +166,7 @@ async def test_cancel_and_cancel_all_reach_the_venue(
 async def test_an_order_canceled_before_it_was_sent_is_never_sent(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    venue = make_venue(Clock(origin=ORIGIN))
-    quote(venue, "AAPL", "100.00", "100.02")
+    venue = quoted_venue("AAPL")
     async with running(tmp_path / "journal.db", venue) as (tree, probe):
         session = tree.ref(SESSION)
         # the venue takes it, the reply is lost and the stream holds its news back
@@ -194,9 +190,7 @@ async def test_an_order_canceled_before_it_was_sent_is_never_sent(
 async def test_flatten_cancels_and_closes_every_venue_position(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    venue = make_venue(Clock(origin=ORIGIN))
-    quote(venue, "AAPL", "100.00", "100.02")
-    quote(venue, "MSFT", "250.00", "250.05")
+    venue = quoted_venue("AAPL", "MSFT")
     quote(venue, "MES", "5000.00", "5000.25")
     async with running(tmp_path / "journal.db", venue) as (tree, probe):
         session = tree.ref(SESSION)

@@ -37,6 +37,7 @@ from ._harness import (
     make_venue,
     order,
     quote,
+    quoted_venue,
     running,
     trade,
 )
@@ -62,8 +63,7 @@ def desk_order(client_order_id: str, quantity: int, limit: str | None = None) ->
 async def test_fills_made_while_the_stream_was_down_are_booked_once_on_reconnect(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    venue = make_venue(Clock(origin=ORIGIN))
-    quote(venue, "AAPL", "100.00", "100.02")
+    venue = quoted_venue("AAPL")
     async with running(tmp_path / "journal.db", venue) as (tree, probe):
         session = tree.ref(SESSION)
         await session.tell(order("AAPL", Side.BUY, 20, order_type=OrderType.LIMIT, limit="99.50"))
@@ -92,8 +92,7 @@ async def test_fills_made_while_the_stream_was_down_are_booked_once_on_reconnect
 async def test_an_order_someone_else_placed_is_adopted_reported_and_cancelable(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    venue = make_venue(Clock(origin=ORIGIN))
-    quote(venue, "AAPL", "100.00", "100.02")
+    venue = quoted_venue("AAPL")
     async with running(tmp_path / "journal.db", venue) as (tree, probe):
         session = tree.ref(SESSION)
         desk = venue.client(ACCOUNT)

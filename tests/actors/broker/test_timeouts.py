@@ -9,17 +9,14 @@ from trio.testing import MockClock
 
 from actors.messages import AccountStatus, GetAccount, OrderStatus, OrderType, OrderUpdate, Side
 from adapters.paper import ReorderUpdates, Timeout
-from runtime import Clock
 
 from ._harness import (
     ACCOUNT,
-    ORIGIN,
     SESSION,
     backward_moves,
     journal,
-    make_venue,
     order,
-    quote,
+    quoted_venue,
     running,
 )
 
@@ -42,9 +39,7 @@ def index_of(seen: list[object], client_order_id: str, status: OrderStatus) -> i
 async def test_a_lost_ack_is_resolved_by_asking_and_holds_only_its_symbol(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    venue = make_venue(Clock(origin=ORIGIN))
-    quote(venue, "AAPL", "100.00", "100.02")
-    quote(venue, "MSFT", "250.00", "250.05")
+    venue = quoted_venue("AAPL", "MSFT")
     async with running(tmp_path / "journal.db", venue) as (tree, probe):
         session = tree.ref(SESSION)
         # the venue takes the order, the reply is lost and the stream holds its news back
@@ -98,8 +93,7 @@ async def test_a_lost_ack_is_resolved_by_asking_and_holds_only_its_symbol(
 async def test_a_timeout_after_the_stream_answered_does_not_make_the_order_unknown(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    venue = make_venue(Clock(origin=ORIGIN))
-    quote(venue, "AAPL", "100.00", "100.02")
+    venue = quoted_venue("AAPL")
     async with running(tmp_path / "journal.db", venue) as (tree, probe):
         session = tree.ref(SESSION)
         venue.faults.schedule(Timeout(next_n=1, mode="lost_ack"))
@@ -121,8 +115,7 @@ async def test_a_timeout_after_the_stream_answered_does_not_make_the_order_unkno
 async def test_a_request_lost_before_the_venue_is_rejected_after_the_grace_never_resent(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    venue = make_venue(Clock(origin=ORIGIN))
-    quote(venue, "AAPL", "100.00", "100.02")
+    venue = quoted_venue("AAPL")
     async with running(tmp_path / "journal.db", venue) as (tree, probe):
         session = tree.ref(SESSION)
         venue.faults.schedule(Timeout(next_n=1, mode="timeout_before"))
@@ -141,8 +134,7 @@ async def test_a_request_lost_before_the_venue_is_rejected_after_the_grace_never
 async def test_an_order_held_too_long_behind_an_unresolved_one_is_refused(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    venue = make_venue(Clock(origin=ORIGIN))
-    quote(venue, "AAPL", "100.00", "100.02")
+    venue = quoted_venue("AAPL")
     async with running(tmp_path / "journal.db", venue) as (tree, probe):
         session = tree.ref(SESSION)
         # the submission is lost, and for a minute every question about it too
