@@ -97,6 +97,12 @@ class RiskBook:
         self.mid: dict[str, Decimal] = {}
         self.mark: dict[str, Decimal] = {}
         self.orders: dict[str, OpenOrder] = {}
+        # Open entry orders summed per symbol, kept as orders change so the
+        # limits checked on every signal cost one step per symbol, not per
+        # order (at saturation hundreds wait at the broker): Σ remaining, and
+        # per strategy (how many, Σ signed remaining).
+        self._entry_remaining: dict[str, Decimal] = {}
+        self._entry_signed: dict[str, dict[str, tuple[int, Decimal]]] = {}
         self.stops: dict[Key, StopState] = {}
         self.atr: dict[str, Atr] = {}
         self._atr_period = atr
@@ -156,7 +162,9 @@ class RiskBook:
             return None
         order = self.orders.get(update.client_order_id)
         intent = None
-        if order is None:
+        if order is not None:
+            self._count_entry(order, -1)
+        else:
             intent = self._match(update)
             order = OpenOrder(
                 client_order_id=update.client_order_id,
@@ -172,7 +180,28 @@ class RiskBook:
             self.orders.pop(update.client_order_id, None)
         else:
             self.orders[update.client_order_id] = order
+            self._count_entry(order, 1)
         return order, intent
+
+    def _count_entry(self, order: OpenOrder, sign: int) -> None:
+        """Add (``sign`` 1) or take away (-1) an open order's part in the entry sums."""
+        if order.kind != "entry":
+            return
+        symbol, strategy = order.symbol, order.strategy
+        total = self._entry_remaining.get(symbol, ZERO) + sign * order.remaining
+        strategies = self._entry_signed.setdefault(symbol, {})
+        count, signed = strategies.get(strategy, (0, ZERO))
+        count, signed = count + sign, signed + sign * order.side.sign * order.remaining
+        if count:
+            strategies[strategy] = (count, signed)
+            self._entry_remaining[symbol] = total
+            return
+        del strategies[strategy]
+        if not strategies:
+            del self._entry_signed[symbol]
+            del self._entry_remaining[symbol]
+        else:
+            self._entry_remaining[symbol] = total
 
     def _match(self, update: OrderUpdate) -> Intent | None:
         if update.intent_id:
@@ -217,9 +246,8 @@ class RiskBook:
     def intended(self, symbol: str) -> dict[str, Decimal]:
         """Each strategy's signed position in ``symbol`` plus its open entry orders."""
         result = {s: q for (s, sym), q in self.positions.items() if sym == symbol and q != 0}
-        for order in self.open_entries(symbol):
-            signed = order.side.sign * order.remaining
-            result[order.strategy] = result.get(order.strategy, ZERO) + signed
+        for strategy, (_, signed) in self._entry_signed.get(symbol, {}).items():
+            result[strategy] = result.get(strategy, ZERO) + signed
         return result
 
     def _notional(self, symbol: str, quantity: Decimal) -> Decimal:
@@ -232,14 +260,13 @@ class RiskBook:
     def gross_exposure(self) -> Decimal:
         """Σ |net position notional| + Σ open entry orders' notional."""
         gross = sum((self._notional(s, q) for s, q in self.net.items()), ZERO)
-        return gross + sum(
-            (self._notional(o.symbol, o.remaining) for o in self.open_entries()), ZERO
-        )
+        # Remaining quantities are never negative: Σ |notional| is |notional(Σ)|.
+        return gross + sum((self._notional(s, q) for s, q in self._entry_remaining.items()), ZERO)
 
     def reserved(self, margin: Mapping[str, Decimal]) -> Decimal:
         """Buying power held by open entry orders (notional × margin rate per symbol)."""
         return sum(
-            (self._notional(o.symbol, o.remaining) * margin[o.symbol] for o in self.open_entries()),
+            (self._notional(s, q) * margin[s] for s, q in self._entry_remaining.items()),
             ZERO,
         )
 
