@@ -14,9 +14,15 @@ The rules, in the order an order meets them:
    for it by client order id until it learns the outcome; it never resends.
    One the venue still does not know after ``resolve_grace`` never arrived
    and is rejected.
-4. Every status change and every execution is journaled before it is
-   published; executions are booked once (by execution id).
-5. ``BrokerUnavailable`` or a lost update stream crashes the session: its
+4. Every execution is journaled before it is published, and booked once
+   (by execution id). A status the venue reports is queued to the journal
+   behind everything before it and published without waiting for the disk:
+   if the process dies first, the restart asks the venue about the order
+   anyway. Status changes the session decides itself are durable first.
+5. Orders and executions that arrive together are journaled together: one
+   write (one fsync) for a run of them in one batch of mail, each published,
+   sent or booked only once that write returns, in arrival order.
+6. ``BrokerUnavailable`` or a lost update stream crashes the session: its
    supervisor restarts it with backoff and the new incarnation reconciles
    (see :mod:`._reconcile`) before it sends anything.
 
@@ -77,6 +83,8 @@ __all__ = ["SessionJournal", "broker_session", "session_name"]
 
 FORGET_EVERY: Final = 256
 """Orders placed between two trims of the book's closed orders (and on each tick)."""
+SERVE_BATCH: Final = 64
+"""Mail taken from the mailbox at once: the most orders or executions one write carries."""
 
 
 class SessionJournal(Protocol):
@@ -84,6 +92,14 @@ class SessionJournal(Protocol):
 
     async def record(self, records: Sequence[Message]) -> None:
         """Make ``records`` durable (in order, atomically) before returning."""
+        ...
+
+    async def record_soon(self, records: Sequence[Message]) -> None:
+        """Queue ``records`` behind everything recorded before; return without the disk.
+
+        A write that then fails must still stop the session (the journal's
+        crash restarts everything that depends on it).
+        """
         ...
 
     async def history(self, account: str) -> SessionHistory:
@@ -218,6 +234,7 @@ class _Session:
         self.venue_positions: dict[str, Decimal] = {}
         self.venue_cash: Decimal | None = None
         self.journaled = 0  # records journaled since the last compaction was asked for
+        self.unwritten: list[Message] = []  # venue statuses waiting for the next write
         # One compaction waiting is enough: asking again while one waits is a no-op.
         self._compact, self.compactions = trio.open_memory_channel[None](1)
         self.tick_armed = False
@@ -237,9 +254,30 @@ class _Session:
         )
 
     async def record(self, records: Sequence[Message]) -> None:
-        """Journal ``records`` (durable on return); count them towards a compaction."""
+        """Journal ``records`` (durable on return); count them towards a compaction.
+
+        Records kept by :meth:`record_later` go first, in the same write.
+        """
+        if self.unwritten:
+            records = [*self.unwritten, *records]
+            self.unwritten.clear()
         await self.journal.record(records)
-        self.journaled += len(records)
+        self.counted(len(records))
+
+    def record_later(self, records: Sequence[Message]) -> None:
+        """Keep ``records`` for the next write (see rule 4): the next :meth:`record`
+        or, at the latest, the end of the batch of mail being served."""
+        self.unwritten += records
+
+    async def flush(self) -> None:
+        """Queue what :meth:`record_later` kept to the journal, without waiting for the disk."""
+        if self.unwritten:
+            records, self.unwritten = self.unwritten, []
+            await self.journal.record_soon(records)
+            self.counted(len(records))
+
+    def counted(self, records: int) -> None:
+        self.journaled += records
         if self.journaled >= self.config.snapshot_every:
             self.journaled = 0
             with contextlib.suppress(trio.WouldBlock):
@@ -303,14 +341,52 @@ class _Session:
         self.ready = True
         for symbol in list(self.held):
             await self.release(symbol)
-        async for message in self.ctx.mailbox:
-            if isinstance(message, _Mail):
-                if message.incarnation == self.incarnation:
-                    await self.on_mail(message)
-            elif isinstance(message, Request):
-                await self.on_request(message)
-            else:
-                await self.on_message(message)
+        while True:
+            await self.serve_batch(await self.ctx.mailbox.receive_batch(SERVE_BATCH))
+
+    async def serve_batch(self, batch: list[Any]) -> None:
+        """Serve ``batch`` in order, runs of orders and of executions each in one write."""
+        orders: list[Order] = []
+        fills: list[Fill] = []
+        for message in batch:
+            if isinstance(message, Order):
+                if fills:
+                    await self.on_fills(fills)
+                    fills = []
+                orders.append(message)
+                continue
+            if (
+                isinstance(message, _Event)
+                and message.incarnation == self.incarnation
+                and isinstance(message.event, Fill)
+                and message.event.account == self.account
+            ):
+                if orders:
+                    await self.on_orders(orders)
+                    orders = []
+                fills.append(message.event)
+                continue
+            if orders:
+                await self.on_orders(orders)
+                orders = []
+            if fills:
+                await self.on_fills(fills)
+                fills = []
+            await self.dispatch(message)
+        if orders:
+            await self.on_orders(orders)
+        if fills:
+            await self.on_fills(fills)
+        await self.flush()
+
+    async def dispatch(self, message: object) -> None:
+        if isinstance(message, _Mail):
+            if message.incarnation == self.incarnation:
+                await self.on_mail(message)
+        elif isinstance(message, Request):
+            await self.on_request(message)
+        else:
+            await self.on_message(message)
 
     async def on_mail(self, mail: _Mail) -> None:
         if isinstance(mail, _Event):
@@ -360,27 +436,39 @@ class _Session:
     # -- orders in ------------------------------------------------------------------------
 
     async def on_order(self, order: Order) -> None:
+        await self.on_orders([order])
+
+    async def on_orders(self, orders: Sequence[Order]) -> None:
+        """Name and journal ``orders`` in one write, then publish and send each in turn."""
         now = self.ctx.clock.time()
-        client_order_id = make_client_order_id(self.account, self.memory.next_sequence)
-        self.memory.next_sequence += 1
-        order = msgspec.structs.replace(
-            order, client_order_id=client_order_id, account=self.account, ts=order.ts or now
-        )
-        refusal = self.refusal(order, now)
-        tracked = self.book.add(order, now)
-        if refusal:
-            self.book.mark(client_order_id, OrderStatus.REJECTED, now, refusal)
-            await self.record([order, tracked.view()])
+        placed_before = self.memory.next_sequence
+        records: list[Message] = []
+        admitted: list[tuple[TrackedOrder, bool]] = []
+        for order in orders:
+            client_order_id = make_client_order_id(self.account, self.memory.next_sequence)
+            self.memory.next_sequence += 1
+            order = msgspec.structs.replace(
+                order, client_order_id=client_order_id, account=self.account, ts=order.ts or now
+            )
+            refusal = self.refusal(order, now)
+            tracked = self.book.add(order, now)
+            records.append(order)
+            if refusal:
+                self.book.mark(client_order_id, OrderStatus.REJECTED, now, refusal)
+                records.append(tracked.view())
+            admitted.append((tracked, not refusal))
+        await self.record(records)
+        for tracked, sendable in admitted:
+            order = tracked.order
             await self.ctx.publish(tracked.view())
-            return
-        await self.record([order])
-        await self.ctx.publish(tracked.view())
-        if self.ready and not self.held.get(order.symbol) and not self.busy(order.symbol):
-            await self.send(tracked)
-        else:
-            self.held[order.symbol].append((client_order_id, now))
-            self.arm()
-        if self.memory.next_sequence % FORGET_EVERY == 0:
+            if not sendable:
+                continue
+            if self.ready and not self.held.get(order.symbol) and not self.busy(order.symbol):
+                await self.send(tracked)
+            else:
+                self.held[order.symbol].append((order.client_order_id, now))
+                self.arm()
+        if self.memory.next_sequence // FORGET_EVERY > placed_before // FORGET_EVERY:
             self.book.forget_closed(self.config.keep_closed_orders)
 
     def refusal(self, order: Order, now: float) -> str:
@@ -527,34 +615,57 @@ class _Session:
             await self.adopt(update, "the venue reported an order this session never placed")
             return
         if self.book.apply_update(update):
-            await self.record([tracked.view()])
-            await self.ctx.publish(tracked.view())
+            view = tracked.view()
+            self.record_later([view])
+            await self.ctx.publish(view)
             await self.settled(tracked)
 
     async def on_fill(self, fill: Fill) -> None:
-        if self.book.has_execution(fill.execution_id):
+        await self.on_fills([fill])
+
+    async def on_fills(self, fills: Sequence[Fill]) -> None:
+        """Book ``fills`` once each, journal them in one write, then publish each in turn.
+
+        Each execution is published with its order's view as of that execution,
+        as if they had come one at a time.
+        """
+        records: list[Message] = []
+        # Each fill, with its order, the order's view after it and whether its status moved.
+        booked: list[tuple[Fill, tuple[TrackedOrder, OrderUpdate, bool] | None]] = []
+        for fill in fills:
+            if self.book.has_execution(fill.execution_id):
+                continue
+            tracked = self.book.get(fill.client_order_id)
+            if tracked is None:
+                self.memory.book_fill(fill)
+                records.append(fill)
+                booked.append((fill, None))
+                continue
+            if not fill.strategy:
+                fill = msgspec.structs.replace(fill, strategy=tracked.order.strategy)
+            status_before = tracked.status
+            self.memory.book_fill(fill)
+            view = tracked.view()
+            records += (fill, view)
+            booked.append((fill, (tracked, view, view.status is not status_before)))
+        if not records:
             return
-        tracked = self.book.get(fill.client_order_id)
-        if tracked is not None and not fill.strategy:
-            fill = msgspec.structs.replace(fill, strategy=tracked.order.strategy)
-        status_before = None if tracked is None else tracked.status
-        self.memory.book_fill(fill)
-        records: list[Message] = [fill]
-        if tracked is not None:
-            records.append(tracked.view())
         await self.record(records)
-        await self.ctx.publish(fill)
-        if tracked is None:
-            await self.alert(
-                AlertSeverity.CRITICAL,
-                f"execution {fill.execution_id} for unknown order {fill.client_order_id} booked",
-                execution_id=fill.execution_id,
-                client_order_id=fill.client_order_id,
-            )
-            return
-        await self.ctx.publish(tracked.view())
-        if status_before is not tracked.status:
-            await self.settled(tracked)
+        for fill, order in booked:
+            await self.ctx.publish(fill)
+            if order is None:
+                unknown = fill.client_order_id
+                await self.alert(
+                    AlertSeverity.CRITICAL,
+                    f"execution {fill.execution_id} for unknown order {unknown} booked",
+                    execution_id=fill.execution_id,
+                    client_order_id=fill.client_order_id,
+                )
+                continue
+            tracked, view, changed = order
+            await self.ctx.publish(view)
+            if changed:
+                await self.settled(tracked)
 
     async def settled(self, tracked: TrackedOrder) -> None:
         """After any change: an order that was unknown may now be resolved."""
