@@ -24,6 +24,7 @@ from ._events import ActorStarted as ActorStarted
 from ._events import ActorStopped as ActorStopped
 from ._events import SupervisorEscalated as SupervisorEscalated
 from ._events import SupervisorGaveUpEvent as SupervisorGaveUpEvent
+from ._heap import freeze_heap as freeze_heap
 from ._logging import configure_logging as configure_logging
 from ._mailbox import LaneStats as LaneStats
 from ._mailbox import Mailbox as Mailbox
@@ -82,6 +83,7 @@ __all__ = [
     "configure_logging",
     "current_context",
     "decode_config",
+    "freeze_heap",
     "is_transient",
     "load_config",
     "open_tree",

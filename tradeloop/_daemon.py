@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import trio
 
 from actors.gateway import Tokens, resolve_tokens
-from runtime import Clock, Tree, open_tree, serve_tree
+from runtime import Clock, Tree, freeze_heap, open_tree, serve_tree
 from runtime.journal import JournalFaults
 
 from ._app import build_tree
@@ -65,8 +66,15 @@ async def open_daemon(
 async def serve_daemon(
     config: Config, data_dir: Path, *, task_status: Any = trio.TASK_STATUS_IGNORED
 ) -> None:
-    """Run the daemon until cancelled (``task_status.started()`` once it is ready)."""
+    """Run the daemon until cancelled (``task_status.started()`` once it is ready).
+
+    Once the tree is up, what start-up built is frozen out of the garbage
+    collector's way (:func:`runtime.freeze_heap`).
+    """
     clock = Clock()
     async with open_world(config, data_dir, clock=clock) as world:
         spec = build_tree(config, world, data_dir=data_dir, tokens=_tokens(config, data_dir, None))
-        await serve_tree(spec, seed=config.runtime.seed, clock=clock, task_status=task_status)
+        async with trio.open_nursery() as nursery:
+            await nursery.start(partial(serve_tree, spec, seed=config.runtime.seed, clock=clock))
+            freeze_heap()
+            task_status.started()
