@@ -17,11 +17,13 @@ from actors.messages import (
     Order,
     OrderStatus,
     OrderType,
+    OrderUpdate,
     Side,
 )
 from adapters.paper import ReorderUpdates, Timeout
 from runtime import ActorCrashed, Clock, Strategy
-from runtime.journal import JournalFaults
+from runtime.journal import GetJournalStats, JournalFaults, JournalStats
+from tradeloop._journaling import JOURNAL
 
 from ._harness import (
     ACCOUNT,
@@ -81,6 +83,38 @@ async def test_an_order_is_named_journaled_sent_and_its_fill_booked_once(
         assert probe.of(Fill) == [fill]
         assert venue.submissions(ACCOUNT) == {FIRST: 1, SECOND: 1}
         assert fills_in(await journal(tree)) == [fill]
+
+
+async def test_orders_told_together_are_journaled_in_one_write_then_each_sent_once(
+    autojump_clock: MockClock, tmp_path: Path
+) -> None:
+    venue = quoted_venue("AAPL", "MSFT")
+    async with running(tmp_path / "journal.db", venue) as (tree, probe):
+        stats: JournalStats = await tree.ref(JOURNAL).ask(GetJournalStats(), timeout=10)
+        symbols = ("AAPL", "MSFT", "AAPL", "MSFT")
+        for n, symbol in enumerate(symbols, 1):
+            tree.ref(SESSION).tell_nowait(order(symbol, Side.BUY, n))  # one batch of mail
+        await probe.status(cid(len(symbols)), OrderStatus.PENDING_SUBMIT)
+        after: JournalStats = await tree.ref(JOURNAL).ask(GetJournalStats(), timeout=10)
+        assert after.transactions == stats.transactions + 1
+        assert after.last_seq == stats.last_seq + len(symbols)  # the four intents alone
+
+        for n in range(1, len(symbols) + 1):
+            await probe.status(cid(n), OrderStatus.FILLED)
+        await probe.settle()
+        records = await journal(tree, "order", "order_update", "fill")
+        intents = [r for r in records if isinstance(r, Order)]
+        assert [(o.client_order_id, o.symbol) for o in intents] == [
+            (cid(n), symbol) for n, symbol in enumerate(symbols, 1)
+        ]
+        assert sorted(venue.submissions(ACCOUNT)) == [cid(n) for n in range(1, 5)]
+        assert fills_in(records) == probe.of(Fill)
+        # The venue's statuses were not awaited, but they were written, in order.
+        journaled = [(r.client_order_id, r.status) for r in records if isinstance(r, OrderUpdate)]
+        for n in range(1, len(symbols) + 1):
+            statuses = [status for order_id, status in journaled if order_id == cid(n)]
+            assert statuses[-2:] == [OrderStatus.ACCEPTED, OrderStatus.FILLED]
+        assert backward_moves(probe.updates()) == []
 
 
 async def test_an_intent_the_journal_could_not_keep_is_never_sent(
