@@ -320,7 +320,13 @@ class _Supervisor:
         child.ready = _Ready()
         child.stopping = False
         self.nursery.start_soon(
-            self._runner, child, entry.incarnation, child.scope, child.done, child.ready
+            self._runner,
+            child,
+            entry.incarnation,
+            child.scope,
+            child.done,
+            child.ready,
+            name=f"actor {child.name}",  # what trio's task tree and profilers show
         )
         with trio.move_on_after(child.spec.start_timeout) as waited:
             await child.ready.event.wait()
