@@ -177,11 +177,6 @@ class JournalPort:
     async def record(self, records: Sequence[Message]) -> None:
         await current_context().ref(JOURNAL).ask(Append(records=tuple(records)), timeout=TIMEOUT)
 
-    async def record_soon(self, records: Sequence[Message]) -> None:
-        # Told, not asked: the journal's mailbox keeps it behind earlier appends,
-        # and a failed write crashes the journal and the session after it.
-        await current_context().ref(JOURNAL).tell(Append(records=tuple(records)))
-
     async def history(self, account: str) -> SessionHistory:
         saved, after = await _latest(session_snapshot_name(account), SessionSaved)
         if saved is not None and saved.account != account:

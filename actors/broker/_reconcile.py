@@ -136,7 +136,7 @@ async def reconcile(session: _Session) -> ReconciliationReport:
     await session.record([report])
     session.memory.fills_cursor = cursor
     session.memory.last_report = report
-    await session.ctx.publish(report)
+    await session.publish(report)
     session.ctx.log.info(
         "reconciled",
         ok=report.ok,
@@ -158,7 +158,7 @@ async def _open_account(session: _Session, cash: Decimal, traded: bool) -> None:
     opened = AccountOpened(account=session.account, cash=cash, ts=session.ctx.clock.time())
     await session.record([opened])
     session.memory.opened = True
-    await session.ctx.publish(opened)
+    await session.publish(opened)
     if traded:
         await session.alert(
             AlertSeverity.CRITICAL,

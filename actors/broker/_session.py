@@ -15,13 +15,13 @@ The rules, in the order an order meets them:
    One the venue still does not know after ``resolve_grace`` never arrived
    and is rejected.
 4. Every execution is journaled before it is published, and booked once
-   (by execution id). A status the venue reports is queued to the journal
-   behind everything before it and published without waiting for the disk:
-   if the process dies first, the restart asks the venue about the order
-   anyway. Status changes the session decides itself are durable first.
-5. Orders and executions that arrive together are journaled together: one
-   write (one fsync) for a run of them in one batch of mail, each published,
-   sent or booked only once that write returns, in arrival order.
+   (by execution id). A status the venue reports is journaled behind
+   everything before it but published without waiting for the disk: if the
+   process dies first, the restart asks the venue about the order anyway.
+   Status changes the session decides itself are durable first.
+5. The loop never waits for the disk: writes are made behind it (see
+   :mod:`._writer`), so what arrives together is journaled together, and
+   what must follow a write waits for it, not the loop.
 6. ``BrokerUnavailable`` or a lost update stream crashes the session: its
    supervisor restarts it with backoff and the new incarnation reconciles
    (see :mod:`._reconcile`) before it sends anything.
@@ -78,13 +78,14 @@ from ._book import TrackedOrder
 from ._config import SessionConfig
 from ._history import SessionHistory, SessionMemory, SessionState, compact, replay_history
 from ._reconcile import reconcile
+from ._writer import JournalWriter
 
 __all__ = ["SessionJournal", "broker_session", "session_name"]
 
 FORGET_EVERY: Final = 256
 """Orders placed between two trims of the book's closed orders (and on each tick)."""
 SERVE_BATCH: Final = 64
-"""Mail taken from the mailbox at once: the most orders or executions one write carries."""
+"""Mail served between two yields (all of it journaled in one write when the disk is slow)."""
 
 
 class SessionJournal(Protocol):
@@ -92,14 +93,6 @@ class SessionJournal(Protocol):
 
     async def record(self, records: Sequence[Message]) -> None:
         """Make ``records`` durable (in order, atomically) before returning."""
-        ...
-
-    async def record_soon(self, records: Sequence[Message]) -> None:
-        """Queue ``records`` behind everything recorded before; return without the disk.
-
-        A write that then fails must still stop the session (the journal's
-        crash restarts everything that depends on it).
-        """
         ...
 
     async def history(self, account: str) -> SessionHistory:
@@ -191,6 +184,7 @@ def broker_session(
             async with trio.open_nursery() as nursery:
                 session.nursery = nursery
                 nursery.start_soon(session.compactor, rebuilt)
+                nursery.start_soon(session.writer.serve)
                 async with client.open_updates() as stream:
                     nursery.start_soon(session.pump, stream)
                     await reconcile(session)
@@ -234,7 +228,8 @@ class _Session:
         self.venue_positions: dict[str, Decimal] = {}
         self.venue_cash: Decimal | None = None
         self.journaled = 0  # records journaled since the last compaction was asked for
-        self.unwritten: list[Message] = []  # venue statuses waiting for the next write
+        self.writer = JournalWriter(journal, ctx.publish, self.counted)
+        self.intents: dict[str, int] = {}  # unsent order -> the write that holds its intent
         # One compaction waiting is enough: asking again while one waits is a no-op.
         self._compact, self.compactions = trio.open_memory_channel[None](1)
         self.tick_armed = False
@@ -254,29 +249,15 @@ class _Session:
         )
 
     async def record(self, records: Sequence[Message]) -> None:
-        """Journal ``records`` (durable on return); count them towards a compaction.
+        """Journal ``records`` and wait until they are durable (for the rare paths)."""
+        await self.writer.wait(self.writer.write(records))
 
-        Records kept by :meth:`record_later` go first, in the same write.
-        """
-        if self.unwritten:
-            records = [*self.unwritten, *records]
-            self.unwritten.clear()
-        await self.journal.record(records)
-        self.counted(len(records))
-
-    def record_later(self, records: Sequence[Message]) -> None:
-        """Keep ``records`` for the next write (see rule 4): the next :meth:`record`
-        or, at the latest, the end of the batch of mail being served."""
-        self.unwritten += records
-
-    async def flush(self) -> None:
-        """Queue what :meth:`record_later` kept to the journal, without waiting for the disk."""
-        if self.unwritten:
-            records, self.unwritten = self.unwritten, []
-            await self.journal.record_soon(records)
-            self.counted(len(records))
+    async def publish(self, message: Message, *, after: int = 0) -> None:
+        """Publish ``message`` once write ``after`` is durable, in the session's order."""
+        await self.writer.publish(message, after=after)
 
     def counted(self, records: int) -> None:
+        """Count journaled records towards a compaction."""
         self.journaled += records
         if self.journaled >= self.config.snapshot_every:
             self.journaled = 0
@@ -342,42 +323,8 @@ class _Session:
         for symbol in list(self.held):
             await self.release(symbol)
         while True:
-            await self.serve_batch(await self.ctx.mailbox.receive_batch(SERVE_BATCH))
-
-    async def serve_batch(self, batch: list[Any]) -> None:
-        """Serve ``batch`` in order, runs of orders and of executions each in one write."""
-        orders: list[Order] = []
-        fills: list[Fill] = []
-        for message in batch:
-            if isinstance(message, Order):
-                if fills:
-                    await self.on_fills(fills)
-                    fills = []
-                orders.append(message)
-                continue
-            if (
-                isinstance(message, _Event)
-                and message.incarnation == self.incarnation
-                and isinstance(message.event, Fill)
-                and message.event.account == self.account
-            ):
-                if orders:
-                    await self.on_orders(orders)
-                    orders = []
-                fills.append(message.event)
-                continue
-            if orders:
-                await self.on_orders(orders)
-                orders = []
-            if fills:
-                await self.on_fills(fills)
-                fills = []
-            await self.dispatch(message)
-        if orders:
-            await self.on_orders(orders)
-        if fills:
-            await self.on_fills(fills)
-        await self.flush()
+            for message in await self.ctx.mailbox.receive_batch(SERVE_BATCH):
+                await self.dispatch(message)
 
     async def dispatch(self, message: object) -> None:
         if isinstance(message, _Mail):
@@ -396,6 +343,7 @@ class _Session:
         elif isinstance(mail, _Tick):
             await self.on_tick()
         elif isinstance(mail, _StreamLost):
+            await self.writer.drain()
             raise mail.error
 
     async def on_message(self, message: object) -> None:
@@ -418,7 +366,9 @@ class _Session:
             request.reply(self.status())
         elif isinstance(message, CancelOrder | CancelAll | FlattenAccount | Order):
             await self.on_message(message)
-            request.reply(OpenOrders(orders=tuple(t.view() for t in self.book.open_orders())))
+            # Answered once what the command changed is durable.
+            answer = OpenOrders(orders=tuple(t.view() for t in self.book.open_orders()))
+            self.writer.then(partial(request.reply, answer), after=self.writer.queued)
         else:
             request.fail(TypeError(f"{self.ctx.name} cannot answer {type(message).__name__}"))
 
@@ -436,39 +386,28 @@ class _Session:
     # -- orders in ------------------------------------------------------------------------
 
     async def on_order(self, order: Order) -> None:
-        await self.on_orders([order])
-
-    async def on_orders(self, orders: Sequence[Order]) -> None:
-        """Name and journal ``orders`` in one write, then publish and send each in turn."""
+        """Name the order and journal its intent; it is sent once the intent is durable."""
         now = self.ctx.clock.time()
-        placed_before = self.memory.next_sequence
-        records: list[Message] = []
-        admitted: list[tuple[TrackedOrder, bool]] = []
-        for order in orders:
-            client_order_id = make_client_order_id(self.account, self.memory.next_sequence)
-            self.memory.next_sequence += 1
-            order = msgspec.structs.replace(
-                order, client_order_id=client_order_id, account=self.account, ts=order.ts or now
-            )
-            refusal = self.refusal(order, now)
-            tracked = self.book.add(order, now)
-            records.append(order)
-            if refusal:
-                self.book.mark(client_order_id, OrderStatus.REJECTED, now, refusal)
-                records.append(tracked.view())
-            admitted.append((tracked, not refusal))
-        await self.record(records)
-        for tracked, sendable in admitted:
-            order = tracked.order
-            await self.ctx.publish(tracked.view())
-            if not sendable:
-                continue
-            if self.ready and not self.held.get(order.symbol) and not self.busy(order.symbol):
-                await self.send(tracked)
-            else:
-                self.held[order.symbol].append((order.client_order_id, now))
-                self.arm()
-        if self.memory.next_sequence // FORGET_EVERY > placed_before // FORGET_EVERY:
+        client_order_id = make_client_order_id(self.account, self.memory.next_sequence)
+        self.memory.next_sequence += 1
+        order = msgspec.structs.replace(
+            order, client_order_id=client_order_id, account=self.account, ts=order.ts or now
+        )
+        refusal = self.refusal(order, now)
+        tracked = self.book.add(order, now)
+        if refusal:
+            self.book.mark(client_order_id, OrderStatus.REJECTED, now, refusal)
+            view = tracked.view()
+            await self.publish(view, after=self.writer.write([order, view]))
+            return
+        written = self.intents[client_order_id] = self.writer.write([order])
+        await self.publish(tracked.view(), after=written)
+        if self.ready and not self.held.get(order.symbol) and not self.busy(order.symbol):
+            await self.send(tracked)
+        else:
+            self.held[order.symbol].append((client_order_id, now))
+            self.arm()
+        if self.memory.next_sequence % FORGET_EVERY == 0:
             self.book.forget_closed(self.config.keep_closed_orders)
 
     def refusal(self, order: Order, now: float) -> str:
@@ -487,8 +426,11 @@ class _Session:
         order = tracked.order
         self.book.mark(order.client_order_id, OrderStatus.SUBMITTED, self.ctx.clock.time())
         self.inflight[order.symbol] = self.inflight.get(order.symbol, 0) + 1
-        await self.ctx.publish(tracked.view())
-        self.spawn(self._call, "submit", order.client_order_id, partial(self.client.submit, order))
+        await self.publish(tracked.view())
+        cid = order.client_order_id
+        submit = partial(self.spawn, self._call, "submit", cid, partial(self.client.submit, order))
+        # An order restored from the journal has its intent there already.
+        self.writer.then(submit, after=self.intents.pop(cid, 0))
 
     def blocked_symbols(self) -> set[str]:
         """The symbols of unknown orders, found through ``unknown_since``.
@@ -564,6 +506,7 @@ class _Session:
                 # The stream already told us the venue has it (a lost reply after
                 # the venue acted): the failed reply changes nothing.
                 if isinstance(error, BrokerUnavailable):
+                    await self.writer.drain()
                     raise error
                 return
             if isinstance(error, BrokerTimeout):
@@ -576,6 +519,7 @@ class _Session:
                 await self.set_status(tracked, OrderStatus.REJECTED, _reason(error))
                 await self.release(tracked.order.symbol)
                 if isinstance(error, BrokerUnavailable):
+                    await self.writer.drain()  # what the crash follows is kept and told
                     raise error
         elif outcome.operation == "query" and isinstance(error, OrderNotFound):
             since = self.unknown_since.get(cid, self.ctx.clock.time())
@@ -592,7 +536,7 @@ class _Session:
         self.ctx.log.warning("venue request failed", operation=operation, error=repr(error))
         if isinstance(error, OrderNotFound):
             return
-        await self.ctx.publish(
+        await self.publish(
             BrokerRequestFailed(
                 account=self.account,
                 operation=operation,
@@ -616,56 +560,36 @@ class _Session:
             return
         if self.book.apply_update(update):
             view = tracked.view()
-            self.record_later([view])
-            await self.ctx.publish(view)
+            self.writer.write([view])
+            await self.publish(view)  # not after its write: see rule 4
             await self.settled(tracked)
 
     async def on_fill(self, fill: Fill) -> None:
-        await self.on_fills([fill])
-
-    async def on_fills(self, fills: Sequence[Fill]) -> None:
-        """Book ``fills`` once each, journal them in one write, then publish each in turn.
-
-        Each execution is published with its order's view as of that execution,
-        as if they had come one at a time.
-        """
-        records: list[Message] = []
-        # Each fill, with its order, the order's view after it and whether its status moved.
-        booked: list[tuple[Fill, tuple[TrackedOrder, OrderUpdate, bool] | None]] = []
-        for fill in fills:
-            if self.book.has_execution(fill.execution_id):
-                continue
-            tracked = self.book.get(fill.client_order_id)
-            if tracked is None:
-                self.memory.book_fill(fill)
-                records.append(fill)
-                booked.append((fill, None))
-                continue
-            if not fill.strategy:
-                fill = msgspec.structs.replace(fill, strategy=tracked.order.strategy)
-            status_before = tracked.status
-            self.memory.book_fill(fill)
-            view = tracked.view()
-            records += (fill, view)
-            booked.append((fill, (tracked, view, view.status is not status_before)))
-        if not records:
+        """Book an execution once, and publish it (and its order's view) once it is durable."""
+        if self.book.has_execution(fill.execution_id):
             return
-        await self.record(records)
-        for fill, order in booked:
-            await self.ctx.publish(fill)
-            if order is None:
-                unknown = fill.client_order_id
-                await self.alert(
-                    AlertSeverity.CRITICAL,
-                    f"execution {fill.execution_id} for unknown order {unknown} booked",
-                    execution_id=fill.execution_id,
-                    client_order_id=fill.client_order_id,
-                )
-                continue
-            tracked, view, changed = order
-            await self.ctx.publish(view)
-            if changed:
-                await self.settled(tracked)
+        tracked = self.book.get(fill.client_order_id)
+        if tracked is None:
+            self.memory.book_fill(fill)
+            written = self.writer.write([fill])
+            await self.publish(fill, after=written)
+            await self.alert(
+                AlertSeverity.CRITICAL,
+                f"execution {fill.execution_id} for unknown order {fill.client_order_id} booked",
+                execution_id=fill.execution_id,
+                client_order_id=fill.client_order_id,
+            )
+            return
+        if not fill.strategy:
+            fill = msgspec.structs.replace(fill, strategy=tracked.order.strategy)
+        status_before = tracked.status
+        self.memory.book_fill(fill)
+        view = tracked.view()
+        written = self.writer.write([fill, view])
+        await self.publish(fill, after=written)
+        await self.publish(view, after=written)
+        if view.status is not status_before:
+            await self.settled(tracked)
 
     async def settled(self, tracked: TrackedOrder) -> None:
         """After any change: an order that was unknown may now be resolved."""
@@ -691,8 +615,8 @@ class _Session:
         )
         tracked = self.book.add(order, update.ts, adopted=True)
         self.book.apply_update(update)
-        await self.record([order, tracked.view()])
-        await self.ctx.publish(tracked.view())
+        view = tracked.view()
+        await self.publish(view, after=self.writer.write([order, view]))
         await self.alert(
             AlertSeverity.WARNING,
             f"adopted venue order {update.client_order_id}: {why}",
@@ -702,13 +626,16 @@ class _Session:
         return tracked
 
     async def set_status(self, tracked: TrackedOrder, status: OrderStatus, reason: str) -> None:
-        if self.book.mark(tracked.order.client_order_id, status, self.ctx.clock.time(), reason):
-            await self.record([tracked.view()])
-            await self.ctx.publish(tracked.view())
+        cid = tracked.order.client_order_id
+        if self.book.mark(cid, status, self.ctx.clock.time(), reason):
+            if status.is_terminal:
+                self.intents.pop(cid, None)  # never to be sent
+            view = tracked.view()
+            await self.publish(view, after=self.writer.write([view]))
 
     async def alert(self, severity: AlertSeverity, message: str, **data: str) -> None:
         self.ctx.log.warning("alert", severity=str(severity), message=message, **data)
-        await self.ctx.publish(
+        await self.publish(
             Alert(
                 severity=severity,
                 category="broker",
