@@ -18,6 +18,7 @@ applies, and publishes what the book says changed.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Final, final
@@ -104,6 +105,14 @@ class OrderBook:
 
     def __init__(self, execution_memory: int = 100_000) -> None:
         self._orders: dict[str, TrackedOrder] = {}
+        # Kept as statuses change, so a session's tick looks at what is open and
+        # trims what is closed without walking the up to ``keep`` closed orders:
+        # the open orders in the order they were added, and the closed ones as a
+        # heap of (when added, id) so the oldest is forgotten first.
+        self._open: dict[str, TrackedOrder] = {}
+        self._closed: list[tuple[int, str]] = []
+        self._added: dict[str, int] = {}
+        self._count = 0  # orders ever tracked: each one's place in the order added
         self._executions: dict[str, None] = {}  # insertion-ordered set
         self._memory = execution_memory
         self.last_execution_id: str | None = None
@@ -120,11 +129,9 @@ class OrderBook:
         return iter(self._orders.values())
 
     def open_orders(self, symbol: str | None = None) -> list[TrackedOrder]:
-        return [
-            t
-            for t in self._orders.values()
-            if t.status.is_open and (symbol is None or t.order.symbol == symbol)
-        ]
+        if symbol is None:
+            return list(self._open.values())
+        return [t for t in self._open.values() if t.order.symbol == symbol]
 
     def unresolved(self) -> list[TrackedOrder]:
         """Orders whose submission outcome is not known (never sent, or timed out)."""
@@ -146,8 +153,25 @@ class OrderBook:
         tracked = TrackedOrder(
             order=order, status=OrderStatus.PENDING_SUBMIT, updated=ts, adopted=adopted
         )
-        self._orders[order.client_order_id] = tracked
+        self._track(tracked)
         return tracked
+
+    def _track(self, tracked: TrackedOrder) -> None:
+        cid = tracked.order.client_order_id
+        self._orders[cid] = tracked
+        self._count += 1
+        self._added[cid] = self._count
+        if tracked.status.is_terminal:
+            heapq.heappush(self._closed, (self._added[cid], cid))
+        else:
+            self._open[cid] = tracked
+
+    def _moved(self, tracked: TrackedOrder) -> None:
+        """After a status change: an order that closed leaves the open ones."""
+        if tracked.status.is_terminal:
+            cid = tracked.order.client_order_id
+            if self._open.pop(cid, None) is not None:
+                heapq.heappush(self._closed, (self._added[cid], cid))
 
     def mark(self, client_order_id: str, status: OrderStatus, ts: float, reason: str = "") -> bool:
         """Set a status the session decided itself (unknown, rejected locally, ...)."""
@@ -157,6 +181,7 @@ class OrderBook:
         tracked.status = status
         tracked.reason = reason
         tracked.updated = ts
+        self._moved(tracked)
         return True
 
     def apply_update(self, update: OrderUpdate) -> bool:
@@ -175,6 +200,7 @@ class OrderBook:
             changed = True
         if changed:
             tracked.updated = max(tracked.updated, update.ts)
+            self._moved(tracked)
         return changed
 
     def apply_fill(self, fill: Fill) -> bool:
@@ -199,13 +225,14 @@ class OrderBook:
                     tracked.status = OrderStatus.FILLED
             elif _RANK[tracked.status] < _RANK[OrderStatus.PARTIALLY_FILLED]:
                 tracked.status = OrderStatus.PARTIALLY_FILLED
+            self._moved(tracked)
         return True
 
     def forget_closed(self, keep: int) -> None:
         """Drop the oldest terminal orders beyond ``keep`` (memory stays bounded)."""
-        closed = [cid for cid, t in self._orders.items() if t.status.is_terminal]
-        for cid in closed[: max(0, len(closed) - keep)]:
-            del self._orders[cid]
+        while len(self._closed) > keep:
+            _, cid = heapq.heappop(self._closed)
+            del self._orders[cid], self._added[cid]
 
     # -- snapshot ----------------------------------------------------------------------
 
@@ -220,7 +247,7 @@ class OrderBook:
     def restore(cls, snapshot: BookSnapshot, execution_memory: int = 100_000) -> OrderBook:
         book = cls(execution_memory)
         for tracked in snapshot.orders:
-            book._orders[tracked.order.client_order_id] = msgspec.structs.replace(tracked)
+            book._track(msgspec.structs.replace(tracked))
         book._executions = dict.fromkeys(snapshot.executions)
         book.last_execution_id = snapshot.last_execution_id
         return book

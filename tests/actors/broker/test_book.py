@@ -145,3 +145,57 @@ def test_any_event_order_gives_exactly_once_fills_and_a_forward_only_status(
         msgspec.msgpack.decode(msgspec.msgpack.encode(book.snapshot()), type=type(book.snapshot()))
     )
     assert restored.snapshot() == book.snapshot()
+
+
+# What happens to order n in one step of a book's life.
+_step = st.tuples(
+    st.integers(0, 7),
+    st.sampled_from(("add", "mark", "update", "fill", "forget", "restore")),
+    st.sampled_from(list(OrderStatus)),
+    st.integers(0, 3),  # quantity filled, or orders kept by a forget
+)
+
+
+@given(st.lists(_step, max_size=60))
+def test_open_orders_and_forgetting_follow_the_statuses(
+    steps: list[tuple[int, str, OrderStatus, int]],
+) -> None:
+    """The book's indexes agree with a walk over every order it holds.
+
+    Open orders come in the order they were added; forgetting drops the
+    oldest-added closed orders beyond ``keep``; a snapshot restores both.
+    """
+    book = OrderBook()
+    added: list[str] = []  # every order ever added, oldest first
+    executions = 0
+    for n, action, status, amount in steps:
+        cid = f"paper-{n:010d}"
+        symbol = ("AAPL", "MSFT")[n % 2]
+        if cid not in book and action != "forget" and action != "restore":
+            book.add(msgspec.structs.replace(ORDER, client_order_id=cid, symbol=symbol), 1.0)
+            added.append(cid)
+        elif action == "mark":
+            book.mark(cid, status, 2.0)
+        elif action == "update":
+            book.apply_update(
+                msgspec.structs.replace(_update(status, ts=2.0), client_order_id=cid, symbol=symbol)
+            )
+        elif action == "fill":
+            executions += 1
+            book.apply_fill(
+                msgspec.structs.replace(
+                    _fill(f"P-{executions}", amount + 1, "100"), client_order_id=cid, symbol=symbol
+                )
+            )
+        elif action == "forget":
+            held = [t.order.client_order_id for t in book]
+            closed = [t.order.client_order_id for t in book if t.status.is_terminal]
+            gone = set(closed[: max(0, len(closed) - amount)])
+            book.forget_closed(amount)
+            assert [t.order.client_order_id for t in book] == [c for c in held if c not in gone]
+        elif action == "restore":
+            book = OrderBook.restore(book.snapshot())
+        walked = [t for t in book if t.status.is_open]
+        assert book.open_orders() == walked
+        assert book.open_orders("MSFT") == [t for t in walked if t.order.symbol == "MSFT"]
+        assert [t.order.client_order_id for t in book] == [c for c in added if c in book]
