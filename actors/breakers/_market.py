@@ -10,6 +10,7 @@ seen at the last timestamp, so the windows only move forward.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from decimal import Decimal
 
@@ -121,15 +122,20 @@ class PriceShock(Breaker):
 
 
 class _Returns:
-    """One symbol's price sampled every ``interval`` seconds and its returns."""
+    """One symbol's price sampled every ``interval`` seconds and its squared returns.
 
-    __slots__ = ("bucket", "close", "previous", "returns")
+    Each return is squared once, when it is sampled, not at every judgement
+    of the windows it stays in (a few hundred of them with the defaults).
+    """
+
+    __slots__ = ("bucket", "close", "previous", "squares", "times")
 
     def __init__(self) -> None:
         self.bucket: int | None = None
         self.close = Decimal(0)  # the last price of the current bucket
         self.previous: Decimal | None = None  # the close of the bucket before
-        self.returns: deque[tuple[float, Decimal]] = deque()  # (sample time, return)
+        self.times: deque[float] = deque()  # sample times, rising
+        self.squares: deque[Decimal] = deque()  # the squared return sampled at each
 
 
 class Volatility(Breaker):
@@ -168,23 +174,27 @@ class Volatility(Breaker):
         series.bucket, series.previous, series.close = bucket, closed, price
         if previous is None:
             return None
-        returns = series.returns
-        returns.append((sample_ts, closed / previous - 1))
-        while returns[0][0] <= sample_ts - cfg.baseline_window - cfg.window:
-            returns.popleft()
-        return self._judge(tick.symbol, sample_ts, returns)
+        r = closed / previous - 1
+        times, squares = series.times, series.squares
+        times.append(sample_ts)
+        squares.append(r * r)
+        while times[0] <= sample_ts - cfg.baseline_window - cfg.window:
+            times.popleft()
+            squares.popleft()
+        return self._judge(tick.symbol, sample_ts, series)
 
-    def _judge(
-        self, symbol: str, now: float, returns: deque[tuple[float, Decimal]]
-    ) -> Change | None:
+    def _judge(self, symbol: str, now: float, series: _Returns) -> Change | None:
         cfg = self.config
         split = now - cfg.window
-        short = [r * r for ts, r in returns if ts > split]
-        base = [r * r for ts, r in returns if ts <= split]
-        if len(short) < cfg.min_returns or len(base) < cfg.baseline_min_returns:
+        times, squares = series.times, series.squares
+        cut = len(times)  # the short window is the samples after ``split``: a tail
+        while cut and times[cut - 1] > split:
+            cut -= 1
+        shorts, bases = len(times) - cut, cut
+        if shorts < cfg.min_returns or bases < cfg.baseline_min_returns:
             return None
-        short_var = sum(short, Decimal(0)) / len(short)
-        base_var = sum(base, Decimal(0)) / len(base)
+        short_var = sum(itertools.islice(squares, cut, None), Decimal(0)) / shorts
+        base_var = sum(itertools.islice(squares, cut), Decimal(0)) / bases
         if base_var == 0:
             return None
         ratio2 = short_var / base_var
@@ -200,8 +210,8 @@ class Volatility(Breaker):
                 "ratio": str(ratio),
                 "short_variance": str(short_var),
                 "baseline_variance": str(base_var),
-                "short_returns": str(len(short)),
-                "baseline_returns": str(len(base)),
+                "short_returns": str(shorts),
+                "baseline_returns": str(bases),
                 "threshold": str(self.threshold),
             },
         )

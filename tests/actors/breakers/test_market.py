@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from actors.breakers import Change, PriceShockConfig, VolatilityConfig
 from actors.breakers._market import PriceShock, Volatility
 from actors.messages import BreakerState, Quote, TradingState
@@ -137,3 +140,34 @@ def test_steady_volatility_does_not_trip() -> None:
     vol = _vol()
     assert _feed(vol, [Decimal("0.002")] * 60) == []
     assert vol.state("MES") is BreakerState.OK
+
+
+@given(
+    moves=st.lists(st.integers(-40, 40), min_size=20, max_size=90),  # per minute, in bps
+    spike=st.integers(2, 12),  # how much wilder the last minutes move
+)
+def test_volatility_figures_are_the_variances_of_the_minute_returns_in_each_window(
+    moves: list[int], spike: int
+) -> None:
+    """Every change reports the mean squared return of the short window and of the baseline."""
+    vol = _vol()
+    cfg = vol.config
+    price, closes, changes = Decimal(100), [], []
+    for i, bps in enumerate(moves):
+        wild = spike if i >= len(moves) - 6 else 1
+        price = price * (1 + Decimal(bps * wild) / 10_000)
+        closes.append(price)
+        change = vol.observe(trade("MES", str(price), 60.0 * i + 1))
+        if change is not None:
+            changes.append(change)
+    for change in changes:
+        # the minute ending at change.ts closed with the price before the one judged
+        last = int(change.ts // 60) - 1
+        samples = [(60.0 * (k + 1), closes[k] / closes[k - 1] - 1) for k in range(1, last + 1)]
+        kept = [(ts, r) for ts, r in samples if ts > change.ts - cfg.window - cfg.baseline_window]
+        short = [r * r for ts, r in kept if ts > change.ts - cfg.window]
+        base = [r * r for ts, r in kept if ts <= change.ts - cfg.window]
+        assert change.figures["short_variance"] == str(sum(short, Decimal(0)) / len(short))
+        assert change.figures["baseline_variance"] == str(sum(base, Decimal(0)) / len(base))
+        assert change.figures["short_returns"] == str(len(short))
+        assert change.figures["baseline_returns"] == str(len(base))
