@@ -95,17 +95,19 @@ class PriceShock(Breaker):
             gap, gap_ref = abs(price - previous), previous
             if gap >= self.crash * gap_ref:
                 move, ref = gap, gap_ref
+        new = self._step(move, self.threshold * ref, symbol=tick.symbol)
+        if new is None:
+            return None
         crash = move >= self.crash * ref
         word = "crashed" if price < ref else "jumped"
         where = "at once" if crash else f"within {self.window / 60:g} minutes"
         limit = self.crash if crash else self.threshold
-        return self._assess(
-            move,
-            self.threshold * ref,
-            ts=ts,
-            symbol=tick.symbol,
-            reason=f"{tick.symbol} {word} {pct(move / ref)} {where} (limit {pct(limit)})",
-            figures={
+        return self._change(
+            new,
+            ts,
+            tick.symbol,
+            f"{tick.symbol} {word} {pct(move / ref)} {where} (limit {pct(limit)})",
+            {
                 "move": str(move),
                 "reference": str(ref),
                 "price": str(price),
@@ -198,15 +200,16 @@ class Volatility(Breaker):
         if base_var == 0:
             return None
         ratio2 = short_var / base_var
+        new = self._step(ratio2, self.threshold * self.threshold, symbol=symbol, power=2)
+        if new is None:
+            return None
         ratio = ratio2.sqrt()
-        return self._assess(
-            ratio2,
-            self.threshold * self.threshold,
-            ts=now,
-            symbol=symbol,
-            power=2,
-            reason=f"{symbol} volatility {ratio:.2f}x its baseline (limit {self.threshold}x)",
-            figures={
+        return self._change(
+            new,
+            now,
+            symbol,
+            f"{symbol} volatility {ratio:.2f}x its baseline (limit {self.threshold}x)",
+            {
                 "ratio": str(ratio),
                 "short_variance": str(short_var),
                 "baseline_variance": str(base_var),
