@@ -102,7 +102,8 @@ class _Feed:
 
     async def stream(self) -> None:
         ctx = self.ctx
-        publish_nowait = ctx.publish_nowait
+        publish_nowait = ctx.registry.publish_nowait  # what ctx.publish_nowait calls
+        add_bars = self.bars.add
         clock = ctx.clock
         async with self.source.open_stream(self.symbols) as stream, trio.open_nursery() as n:
             self.last_data = clock.monotonic()
@@ -121,8 +122,10 @@ class _Feed:
                         ctx.log.warning("market data refused", refused=repr(event))
                         continue
                     publish_nowait(event)
-                    for bar in self.bars.add(event):
-                        await ctx.publish(bar)
+                    completed = add_bars(event)
+                    if completed:
+                        for bar in completed:
+                            await ctx.publish(bar)
             raise FeedDisconnected(f"source {self.source.name!r} ended its stream")
 
     async def watch(self) -> None:

@@ -67,17 +67,6 @@ class _OpenBar:
         self.price = price
         self.volume += size
 
-    def quote(self, mid: Decimal) -> None:
-        ohlc = self.mid
-        if ohlc is None:
-            self.mid = [mid, mid, mid, mid]
-            return
-        if mid > ohlc[1]:
-            ohlc[1] = mid
-        elif mid < ohlc[2]:
-            ohlc[2] = mid
-        ohlc[3] = mid
-
     def merge(self, later: _OpenBar) -> None:
         """Take in the OHLCV of ``later``, whose events all follow this bar's."""
         if later.open is not None:
@@ -172,11 +161,21 @@ class BarAggregator:
             self.late += 1  # for every timeframe, so that they all stay consistent
             return []
         completed = self._roll(symbol, state, ts) if ts >= state.edge else []
-        if type(event) is Trade:
-            state.segment.trade(event.price, event.size)
+        if type(event) is Quote:
+            # _OpenBar.quote inlined: this line runs for every quote of a replay, twice
+            mid = event.mid
+            ohlc = state.segment.mid
+            if ohlc is None:
+                state.segment.mid = [mid, mid, mid, mid]
+            else:
+                if mid > ohlc[1]:
+                    ohlc[1] = mid
+                elif mid < ohlc[2]:
+                    ohlc[2] = mid
+                ohlc[3] = mid
         else:
-            assert isinstance(event, Quote)
-            state.segment.quote(event.mid)
+            assert isinstance(event, Trade)
+            state.segment.trade(event.price, event.size)
         return completed
 
     def _roll(self, symbol: str, state: _Symbol, ts: float) -> list[Bar]:
@@ -198,7 +197,13 @@ class BarAggregator:
         return completed
 
     def add_all(self, events: Iterable[Quote | Trade]) -> list[Bar]:
-        return [bar for event in events for bar in self.add(event)]
+        add = self.add
+        completed: list[Bar] = []
+        for event in events:
+            bars = add(event)
+            if bars:
+                completed += bars
+        return completed
 
     def _complete(self, symbol: str, index: int, open_bar: _OpenBar) -> Bar:
         timeframe = self.timeframes[index]
