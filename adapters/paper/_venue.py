@@ -90,6 +90,7 @@ class PaperVenue:
         self._working: dict[str, dict[_Key, OrderRecord]] = {s: {} for s in self.instruments}
         self._next_expiry = _NEVER
         self._subscribers: dict[str, list[Subscriber]] = {}
+        self._delivered = False  # an event went to a stream since the last release
         self._dirty = False
         self._index_loaded_state()
 
@@ -552,11 +553,21 @@ class PaperVenue:
             return
         for subscriber in subscribers:
             subscriber.deliver(event, self.faults)
+        self._delivered = True
         self._subscribers[account] = [s for s in subscribers if s.connected]
 
     def _release_held(self) -> None:
+        """After a market event: drop the streams in an outage, release held-back events.
+
+        Only a delivery can hold an event back (a reorder fault), so with
+        nothing delivered since the last release there is nothing to release:
+        the loop over the streams is spared at most market events.
+        """
         if self.faults.in_outage():
             self._drop_all("connection lost: the venue is down (outage)")
+        if not self._delivered:
+            return
+        self._delivered = False
         for subscribers in self._subscribers.values():
             for subscriber in subscribers:
                 subscriber.release()
