@@ -136,6 +136,26 @@ def test_volatility_three_times_the_baseline_trips_the_symbol() -> None:
     assert tripped.figures["short_returns"] == "5"  # five one-minute returns in 300 s
 
 
+def test_volatility_exactly_at_the_threshold_trips_and_a_hair_below_only_warns() -> None:
+    """Exact returns: the short window's mean square is 9 times the baseline's, the limit.
+
+    In floats this ratio comes out a hair below 9 (8.999999999999998): the
+    breaker must judge it on the exact value.
+    """
+    d = Decimal
+    moves = [d("0.1")] * 5 + [d("0.2")] * 6 + [d("0.3")] * 2 + [d("0.6")] * 3 + [d("0.1")]
+    tripped = _feed(_vol(), moves)
+    assert [c.state for c in tripped] == [BreakerState.TRIPPED]
+    figures = tripped[0].figures
+    assert (figures["ratio"], figures["short_returns"], figures["baseline_returns"]) == (
+        "3",
+        "5",
+        "10",
+    )
+    below = _feed(_vol(), [d("0.1")] * 16 + [d("0.29")] * 6)  # ratio 2.9
+    assert [c.state for c in below] == [BreakerState.WARNING]
+
+
 def test_steady_volatility_does_not_trip() -> None:
     vol = _vol()
     assert _feed(vol, [Decimal("0.002")] * 60) == []
