@@ -7,8 +7,10 @@ seconds of data time) play through the daemon's whole tree exactly as
 ``tradeloop replay`` runs it (:func:`tradeloop._replay.replay`: feed,
 strategy, risk, broker session, paper venue, journal, portfolio, breakers;
 a replay has no gateway) with one moving-average-cross strategy on 1m bars. Prints wall
-time, ticks/s, orders and the share of ticks that led to an order;
-``--profile`` adds the top of a cProfile by cumulative and by own time.
+time, ticks/s, the process's CPU time (steadier than wall time on a shared
+machine), orders and the share of ticks that led to an order;
+``--profile`` adds the top of a cProfile by cumulative and by own time;
+``--no-strategy`` measures the ticks alone, without the order path.
 """
 
 from __future__ import annotations
@@ -88,22 +90,33 @@ def main() -> None:
     parser.add_argument("--quotes", type=int, default=1_000_000)
     parser.add_argument("--spacing", type=float, default=1.0, help="data seconds between quotes")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--no-strategy",
+        action="store_true",
+        help="no strategy, so no orders: the cost of the ticks alone (feed, bars, venue, "
+        "breakers, portfolio marks)",
+    )
     args = parser.parse_args()
     configure_logging("error")
     data = quotes(args.quotes, args.spacing)
     profiler = cProfile.Profile() if args.profile else None
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if profiler is not None:
         profiler.enable()
-    result: ReplayResult = replay(config(), data)
+    run_config = config()
+    if args.no_strategy:
+        run_config = msgspec.structs.replace(run_config, strategies=())
+    result: ReplayResult = replay(run_config, data)
     if profiler is not None:
         profiler.disable()
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     orders = len({fill.client_order_id for fill in result.fills})
     span = data.events[-1].ts - data.start
     print(f"quotes          {args.quotes:>12,}  ({span:,.0f} s of data, one per {args.spacing} s)")
     print(f"wall            {wall:>12.2f} s")
     print(f"ticks/s         {args.quotes / wall:>12,.0f}")
+    print(f"cpu             {cpu:>12.2f} s  ({args.quotes / cpu:,.0f} ticks per cpu-second)")
     print(f"orders filled   {orders:>12,}  ({orders / args.quotes:.3%} of ticks)")
     print(f"P&L             {result.stats[TOTAL].pnl:>12,.2f}")
     if profiler is not None:

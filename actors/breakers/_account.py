@@ -47,14 +47,15 @@ class DailyLoss(Breaker):
         if base <= 0:
             return None
         loss = base - update.equity
-        limit = self.threshold * base
-        return self._assess(
-            loss,
-            limit,
-            ts=update.ts,
-            reason=f"daily loss {pct(loss / base)} of start-of-day equity "
-            f"(limit {pct(self.threshold)})",
-            figures={
+        new = self._step(loss, self.threshold * base)
+        if new is None:
+            return None
+        return self._change(
+            new,
+            update.ts,
+            None,
+            f"daily loss {pct(loss / base)} of start-of-day equity (limit {pct(self.threshold)})",
+            {
                 "loss": str(loss),
                 "start_equity": str(base),
                 "equity": str(update.equity),
@@ -88,12 +89,15 @@ class Drawdown(Breaker):
         if peak <= 0:
             return None
         fall = peak - equity
-        return self._assess(
-            fall,
-            self.threshold * peak,
-            ts=update.ts,
-            reason=f"drawdown {pct(fall / peak)} from the peak (limit {pct(self.threshold)})",
-            figures={
+        new = self._step(fall, self.threshold * peak)
+        if new is None:
+            return None
+        return self._change(
+            new,
+            update.ts,
+            None,
+            f"drawdown {pct(fall / peak)} from the peak (limit {pct(self.threshold)})",
+            {
                 "drawdown": str(fall),
                 "peak": str(peak),
                 "equity": str(equity),
@@ -129,13 +133,16 @@ class RapidDrawdown(Breaker):
         if high <= 0:
             return None
         fall = high - equity
-        return self._assess(
-            fall,
-            self.threshold * high,
-            ts=ts,
-            reason=f"equity fell {pct(fall / high)} within {self.window / 60:g} minutes "
+        new = self._step(fall, self.threshold * high)
+        if new is None:
+            return None
+        return self._change(
+            new,
+            ts,
+            None,
+            f"equity fell {pct(fall / high)} within {self.window / 60:g} minutes "
             f"(limit {pct(self.threshold)})",
-            figures={
+            {
                 "fall": str(fall),
                 "high": str(high),
                 "high_at": str(since),

@@ -89,7 +89,8 @@ class Bounds(Protocol):
 class Breaker:
     """Base of the breakers: config bounds, levels per symbol, latch and reset.
 
-    Subclasses set ``kind`` and call :meth:`_assess` from their ``observe``.
+    Subclasses set ``kind`` and call :meth:`_assess` from their ``observe`` (or
+    :meth:`_step`, then :meth:`_change` only when the state moved).
     """
 
     kind = ""
@@ -150,11 +151,29 @@ class Breaker:
         on: 2 when value is a variance ratio and the threshold a volatility
         ratio, so the warning is still at 80% of the configured figure.
         """
+        new = self._step(value, limit, symbol=symbol, power=power)
+        return None if new is None else self._change(new, ts, symbol, reason, figures)
+
+    def _step(
+        self, value: Decimal, limit: Decimal, *, symbol: str | None = None, power: int = 1
+    ) -> BreakerState | None:
+        """:meth:`_assess` without the change: the new state, None when nothing changed.
+
+        For the breakers that judge every tick: they word the change (with
+        :meth:`_change`) only when there is one.
+        """
         level = self._levels.get(symbol)
         if level is None:
             level = self._levels[symbol] = Level()
         warn = limit * self.warn_at**power
-        new = level.step(value, limit, warn, limit * self.clear_at**power)
-        if new is None:
-            return None
-        return Change(self.kind, new, self.trading_state, reason, ts, symbol, figures)
+        return level.step(value, limit, warn, limit * self.clear_at**power)
+
+    def _change(
+        self,
+        state: BreakerState,
+        ts: float,
+        symbol: str | None,
+        reason: str,
+        figures: Mapping[str, str],
+    ) -> Change:
+        return Change(self.kind, state, self.trading_state, reason, ts, symbol, figures)

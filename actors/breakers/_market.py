@@ -10,15 +10,21 @@ seen at the last timestamp, so the windows only move forward.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import deque
 from decimal import Decimal
+from typing import Final
 
-from actors.messages import Quote, Trade
+from actors.messages import BreakerState, Quote, Trade
 
 from ._config import PriceShockConfig, VolatilityConfig
 from ._level import Breaker, Change, pct
 
 __all__ = ["PriceShock", "Volatility", "price_of"]
+
+_MARGIN: Final = 1e-9
+"""How far (relative) a float reading must be from a bound to be judged on (see Volatility)."""
 
 
 def price_of(tick: Trade | Quote) -> Decimal | None:
@@ -94,17 +100,19 @@ class PriceShock(Breaker):
             gap, gap_ref = abs(price - previous), previous
             if gap >= self.crash * gap_ref:
                 move, ref = gap, gap_ref
+        new = self._step(move, self.threshold * ref, symbol=tick.symbol)
+        if new is None:
+            return None
         crash = move >= self.crash * ref
         word = "crashed" if price < ref else "jumped"
         where = "at once" if crash else f"within {self.window / 60:g} minutes"
         limit = self.crash if crash else self.threshold
-        return self._assess(
-            move,
-            self.threshold * ref,
-            ts=ts,
-            symbol=tick.symbol,
-            reason=f"{tick.symbol} {word} {pct(move / ref)} {where} (limit {pct(limit)})",
-            figures={
+        return self._change(
+            new,
+            ts,
+            tick.symbol,
+            f"{tick.symbol} {word} {pct(move / ref)} {where} (limit {pct(limit)})",
+            {
                 "move": str(move),
                 "reference": str(ref),
                 "price": str(price),
@@ -121,15 +129,22 @@ class PriceShock(Breaker):
 
 
 class _Returns:
-    """One symbol's price sampled every ``interval`` seconds and its returns."""
+    """One symbol's price sampled every ``interval`` seconds and its squared returns.
 
-    __slots__ = ("bucket", "close", "previous", "returns")
+    Each return is squared once, when it is sampled, not at every judgement
+    of the windows it stays in (a few hundred of them with the defaults), and
+    kept as a float too for :meth:`Volatility._judge`'s first look.
+    """
+
+    __slots__ = ("bucket", "close", "previous", "roughs", "squares", "times")
 
     def __init__(self) -> None:
         self.bucket: int | None = None
         self.close = Decimal(0)  # the last price of the current bucket
         self.previous: Decimal | None = None  # the close of the bucket before
-        self.returns: deque[tuple[float, Decimal]] = deque()  # (sample time, return)
+        self.times: deque[float] = deque()  # sample times, rising
+        self.squares: deque[Decimal] = deque()  # the squared return sampled at each
+        self.roughs: deque[float] = deque()  # the same squares, as floats
 
 
 class Volatility(Breaker):
@@ -139,6 +154,17 @@ class Volatility(Breaker):
     over minutes the drift is noise). The breaker compares variances, exact
     in Decimal, against the squared ratio threshold; the ratio in the
     figures is their square root. It judges once per sample, not per tick.
+
+    Summing a few hundred Decimals at every sample is most of a replay's
+    breaker work, and almost always the ratio is nowhere near a bound, so
+    the judgement first looks at the ratio in floats: correctly rounded
+    sums (``math.fsum``) of correctly rounded squares put it within about
+    1e-15 of the exact ratio, and the Decimal one (28 digits, rounded at
+    each step of its sums) is within about 1e-24 of that. When the float
+    ratio is more than :data:`_MARGIN` away from every bound, the exact one
+    is on the same side of each, so the level steps as it would on the
+    exact value; the Decimal sums are then worked out only for the figures
+    of a change. Near a bound the judgement is made on the exact value.
     """
 
     kind = "volatility"
@@ -147,6 +173,10 @@ class Volatility(Breaker):
         super().__init__(config, config.threshold)
         self.config = config
         self._series: dict[str, _Returns] = {}
+        self._limit = limit = self.threshold * self.threshold
+        self._bounds = tuple(
+            float(bound) for bound in (limit, limit * self.warn_at**2, limit * self.clear_at**2)
+        )
 
     def observe(self, tick: Trade | Quote) -> Change | None:
         price = price_of(tick)
@@ -168,40 +198,56 @@ class Volatility(Breaker):
         series.bucket, series.previous, series.close = bucket, closed, price
         if previous is None:
             return None
-        returns = series.returns
-        returns.append((sample_ts, closed / previous - 1))
-        while returns[0][0] <= sample_ts - cfg.baseline_window - cfg.window:
-            returns.popleft()
-        return self._judge(tick.symbol, sample_ts, returns)
+        r = closed / previous - 1
+        square = r * r
+        times, squares, roughs = series.times, series.squares, series.roughs
+        times.append(sample_ts)
+        squares.append(square)
+        roughs.append(float(square))
+        while times[0] <= sample_ts - cfg.baseline_window - cfg.window:
+            times.popleft()
+            squares.popleft()
+            roughs.popleft()
+        return self._judge(tick.symbol, sample_ts, series)
 
-    def _judge(
-        self, symbol: str, now: float, returns: deque[tuple[float, Decimal]]
-    ) -> Change | None:
+    def _judge(self, symbol: str, now: float, series: _Returns) -> Change | None:
         cfg = self.config
         split = now - cfg.window
-        short = [r * r for ts, r in returns if ts > split]
-        base = [r * r for ts, r in returns if ts <= split]
-        if len(short) < cfg.min_returns or len(base) < cfg.baseline_min_returns:
+        times, squares = series.times, series.squares
+        cut = len(times)  # the short window is the samples after ``split``: a tail
+        while cut and times[cut - 1] > split:
+            cut -= 1
+        shorts, bases = len(times) - cut, cut
+        if shorts < cfg.min_returns or bases < cfg.baseline_min_returns:
             return None
-        short_var = sum(short, Decimal(0)) / len(short)
-        base_var = sum(base, Decimal(0)) / len(base)
-        if base_var == 0:
+        if self.state(symbol) is BreakerState.TRIPPED:
+            return None  # latched: no reading moves it
+        roughs = series.roughs
+        rough_base = math.fsum(itertools.islice(roughs, cut))
+        if rough_base == 0:
+            return None  # every baseline square is 0 (a float of a square >= 1e-56 is not)
+        rough = math.fsum(itertools.islice(roughs, cut, None)) / shorts / (rough_base / bases)
+        near = any(abs(rough - bound) <= _MARGIN * bound for bound in self._bounds)
+        exact = _variances(squares, cut) if near else None
+        # away from every bound, the exact reading is on the same side of each as this one
+        reading = Decimal(rough) if exact is None else exact[0] / exact[1]
+        new = self._step(reading, self._limit, symbol=symbol, power=2)
+        if new is None:
             return None
+        short_var, base_var = exact or _variances(squares, cut)
         ratio2 = short_var / base_var
         ratio = ratio2.sqrt()
-        return self._assess(
-            ratio2,
-            self.threshold * self.threshold,
-            ts=now,
-            symbol=symbol,
-            power=2,
-            reason=f"{symbol} volatility {ratio:.2f}x its baseline (limit {self.threshold}x)",
-            figures={
+        return self._change(
+            new,
+            now,
+            symbol,
+            f"{symbol} volatility {ratio:.2f}x its baseline (limit {self.threshold}x)",
+            {
                 "ratio": str(ratio),
                 "short_variance": str(short_var),
                 "baseline_variance": str(base_var),
-                "short_returns": str(len(short)),
-                "baseline_returns": str(len(base)),
+                "short_returns": str(shorts),
+                "baseline_returns": str(bases),
                 "threshold": str(self.threshold),
             },
         )
@@ -209,3 +255,9 @@ class Volatility(Breaker):
     def _rebase(self, symbol: str | None) -> None:
         if symbol is not None:
             self._series.pop(symbol, None)
+
+
+def _variances(squares: deque[Decimal], cut: int) -> tuple[Decimal, Decimal]:
+    """The mean squares after ``cut`` (the short window) and before it (the baseline)."""
+    short = sum(itertools.islice(squares, cut, None), Decimal(0)) / (len(squares) - cut)
+    return short, sum(itertools.islice(squares, cut), Decimal(0)) / cut

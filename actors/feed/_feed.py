@@ -102,7 +102,8 @@ class _Feed:
 
     async def stream(self) -> None:
         ctx = self.ctx
-        publish_nowait = ctx.publish_nowait
+        publish_nowait = ctx.registry.publish_nowait  # what ctx.publish_nowait calls
+        add_bars = self.bars.add
         clock = ctx.clock
         async with self.source.open_stream(self.symbols) as stream, trio.open_nursery() as n:
             self.last_data = clock.monotonic()
@@ -121,8 +122,10 @@ class _Feed:
                         ctx.log.warning("market data refused", refused=repr(event))
                         continue
                     publish_nowait(event)
-                    for bar in self.bars.add(event):
-                        await ctx.publish(bar)
+                    completed = add_bars(event)
+                    if completed:
+                        for bar in completed:
+                            await ctx.publish(bar)
             raise FeedDisconnected(f"source {self.source.name!r} ended its stream")
 
     async def watch(self) -> None:
@@ -221,11 +224,17 @@ def feed_child(
 
 def _sane(event: Quote | Trade) -> bool:
     """Finite positive prices and sizes, and a quote that is not crossed."""
-    if isinstance(event, Quote):
-        values = (event.bid, event.ask, event.bid_size, event.ask_size)
-        if not all(v.is_finite() for v in values):
-            return False
-        return event.bid > 0 and event.ask >= event.bid and event.bid_size >= 0
-    if not (event.price.is_finite() and event.size.is_finite()):
-        return False
-    return event.price > 0 and event.size >= 0
+    if type(event) is Quote:
+        bid, ask, bid_size = event.bid, event.ask, event.bid_size
+        return (
+            bid.is_finite()
+            and ask.is_finite()
+            and bid_size.is_finite()
+            and event.ask_size.is_finite()
+            and bid > 0
+            and ask >= bid
+            and bid_size >= 0
+        )
+    assert isinstance(event, Trade)
+    price, size = event.price, event.size
+    return price.is_finite() and size.is_finite() and price > 0 and size >= 0

@@ -30,6 +30,7 @@ decides whether it waits, conflates or drops.
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
@@ -54,8 +55,8 @@ from ._ledger import MANUAL
 __all__ = ["PORTFOLIO_SUBSCRIPTIONS", "portfolio_actor"]
 
 
-def _symbol(message: Quote | Trade) -> str:
-    return message.symbol
+_symbol: Final = operator.attrgetter("symbol")
+"""The conflation key of market data: in C, as it runs for every tick on every lane."""
 
 
 PORTFOLIO_SUBSCRIPTIONS: Final = (

@@ -11,7 +11,9 @@ the warm-up already covered is recognised by its time and not counted twice.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Final
 
 import trio
 
@@ -167,8 +169,8 @@ async def _warm_up(
     ctx.log.info("warmed up", bars=len(bars))
 
 
-def _symbol(quote: Quote) -> str:
-    return quote.symbol
+_symbol: Final = operator.attrgetter("symbol")
+"""The conflation key of market data: in C, as it runs for every tick on every lane."""
 
 
 def _same(_: object) -> str:

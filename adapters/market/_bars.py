@@ -12,6 +12,7 @@ open bar are late and ignored (counted in ``late``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -28,6 +29,7 @@ DEFAULT_TIMEFRAMES: Final = ("1m", "5m", "1h", "1d")
 
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _TIMEFRAME: Final = re.compile(r"([1-9][0-9]*)([smhd])")
+_ZERO: Final = Decimal(0)
 
 
 def timeframe_seconds(timeframe: str) -> int:
@@ -40,15 +42,19 @@ def timeframe_seconds(timeframe: str) -> int:
 
 @final
 class _OpenBar:
-    """The bar being built: from trades if any, else from quote mids."""
+    """OHLCV being built: from trades if any, else from quote mids.
+
+    The same shape serves a timeframe's open bar and a symbol's segment (the
+    events since the last boundary of any timeframe, see :class:`_Symbol`).
+    """
 
     __slots__ = ("high", "low", "mid", "open", "price", "start", "volume")
 
     def __init__(self, start: int) -> None:
         self.start = start
         self.open: Decimal | None = None  # trades
-        self.high = self.low = self.price = Decimal(0)
-        self.volume = Decimal(0)
+        self.high = self.low = self.price = _ZERO
+        self.volume = _ZERO
         self.mid: list[Decimal] | None = None  # quotes: [open, high, low, close]
 
     def trade(self, price: Decimal, size: Decimal) -> None:
@@ -61,23 +67,31 @@ class _OpenBar:
         self.price = price
         self.volume += size
 
-    def quote(self, mid: Decimal) -> None:
-        ohlc = self.mid
-        if ohlc is None:
-            self.mid = [mid, mid, mid, mid]
-            return
-        if mid > ohlc[1]:
-            ohlc[1] = mid
-        elif mid < ohlc[2]:
-            ohlc[2] = mid
-        ohlc[3] = mid
+    def merge(self, later: _OpenBar) -> None:
+        """Take in the OHLCV of ``later``, whose events all follow this bar's."""
+        if later.open is not None:
+            if self.open is None:
+                self.open, self.high, self.low = later.open, later.high, later.low
+            else:
+                self.high = max(self.high, later.high)
+                self.low = min(self.low, later.low)
+            self.price = later.price
+            self.volume += later.volume
+        if later.mid is not None:
+            if self.mid is None:
+                self.mid = list(later.mid)
+            else:
+                ohlc, more = self.mid, later.mid
+                ohlc[1] = max(ohlc[1], more[1])
+                ohlc[2] = min(ohlc[2], more[2])
+                ohlc[3] = more[3]
 
     def bar(self, symbol: str, timeframe: str) -> Bar:
         if self.open is not None:
             o, h, lo, c, v = self.open, self.high, self.low, self.price, self.volume
         else:
             assert self.mid is not None
-            (o, h, lo, c), v = self.mid, Decimal(0)
+            (o, h, lo, c), v = self.mid, _ZERO
         return Bar(
             symbol=symbol,
             ts=float(self.start),
@@ -88,6 +102,36 @@ class _OpenBar:
             close=c,
             volume=v,
         )
+
+
+@final
+class _Symbol:
+    """One symbol's open bars, and the segment of events not yet folded into them.
+
+    Between two boundaries (the start or end of any timeframe's bar) every
+    open bar takes exactly the same events, so they go to one accumulator,
+    the segment, instead of to each bar; the segment is folded into every
+    open bar at the next boundary (or when a bar is looked at). An event
+    costs one update whatever the number of timeframes. ``floor`` is the
+    latest open bar's start (an event before it is late), ``edge`` the
+    earliest end (an event at or past it closes a bar).
+    """
+
+    __slots__ = ("bars", "edge", "floor", "segment")
+
+    def __init__(self) -> None:
+        self.bars: list[_OpenBar] = []  # one per timeframe, from the first event on
+        self.segment = _OpenBar(0)
+        self.floor = -math.inf
+        self.edge = -math.inf  # no bar open yet: the first event opens them
+
+    def fold(self) -> None:
+        segment = self.segment
+        if segment.open is None and segment.mid is None:
+            return
+        for open_bar in self.bars:
+            open_bar.merge(segment)
+        self.segment = _OpenBar(0)
 
 
 @final
@@ -102,39 +146,64 @@ class BarAggregator:
         self.timeframes = tuple(timeframes)
         self._lengths = tuple(timeframe_seconds(tf) for tf in self.timeframes)
         self._history_size = history
-        self._open: dict[str, list[_OpenBar | None]] = {}
+        self._open: dict[str, _Symbol] = {}
         self._history: dict[tuple[str, str], deque[Bar]] = {}
         self.late = 0
 
     def add(self, event: Quote | Trade) -> list[Bar]:
-        """Take one event; return the bars it completed (shortest timeframe first)."""
+        """Take one event; return the bars it completed (in the order of ``timeframes``)."""
         symbol = event.symbol
-        bars = self._open.get(symbol)
-        if bars is None:
-            bars = self._open[symbol] = [None] * len(self._lengths)
+        state = self._open.get(symbol)
+        if state is None:
+            state = self._open[symbol] = _Symbol()
         ts = event.ts
-        for open_bar in bars:
-            if open_bar is not None and ts < open_bar.start:
-                self.late += 1  # for every timeframe, so that they all stay consistent
-                return []
-        completed: list[Bar] = []
-        is_trade = type(event) is Trade
-        for i, length in enumerate(self._lengths):
-            current = bars[i]
-            if current is None or ts >= current.start + length:
-                if current is not None:
-                    completed.append(self._complete(symbol, i, current))
-                current = bars[i] = _OpenBar(int(ts // length) * length)
-            if is_trade:
-                assert isinstance(event, Trade)
-                current.trade(event.price, event.size)
+        if ts < state.floor:
+            self.late += 1  # for every timeframe, so that they all stay consistent
+            return []
+        completed = self._roll(symbol, state, ts) if ts >= state.edge else []
+        if type(event) is Quote:
+            # _OpenBar.quote inlined: this line runs for every quote of a replay, twice
+            mid = event.mid
+            ohlc = state.segment.mid
+            if ohlc is None:
+                state.segment.mid = [mid, mid, mid, mid]
             else:
-                assert isinstance(event, Quote)
-                current.quote(event.mid)
+                if mid > ohlc[1]:
+                    ohlc[1] = mid
+                elif mid < ohlc[2]:
+                    ohlc[2] = mid
+                ohlc[3] = mid
+        else:
+            assert isinstance(event, Trade)
+            state.segment.trade(event.price, event.size)
+        return completed
+
+    def _roll(self, symbol: str, state: _Symbol, ts: float) -> list[Bar]:
+        """Close the bars ``ts`` is at or past the end of, and open their successors."""
+        lengths = self._lengths
+        bars = state.bars
+        completed: list[Bar] = []
+        if not bars:
+            bars.extend(_OpenBar(int(ts // length) * length) for length in lengths)
+        else:
+            state.fold()
+            for i, length in enumerate(lengths):
+                current = bars[i]
+                if ts >= current.start + length:
+                    completed.append(self._complete(symbol, i, current))
+                    bars[i] = _OpenBar(int(ts // length) * length)
+        state.floor = max(b.start for b in bars)
+        state.edge = min(b.start + length for b, length in zip(bars, lengths, strict=True))
         return completed
 
     def add_all(self, events: Iterable[Quote | Trade]) -> list[Bar]:
-        return [bar for event in events for bar in self.add(event)]
+        add = self.add
+        completed: list[Bar] = []
+        for event in events:
+            bars = add(event)
+            if bars:
+                completed += bars
+        return completed
 
     def _complete(self, symbol: str, index: int, open_bar: _OpenBar) -> Bar:
         timeframe = self.timeframes[index]
@@ -149,9 +218,11 @@ class BarAggregator:
     def current(self, symbol: str, timeframe: str) -> Bar | None:
         """The bar still being built, as it stands (None before the first event)."""
         index = self._index(timeframe)
-        bars = self._open.get(symbol)
-        open_bar = None if bars is None else bars[index]
-        return None if open_bar is None else open_bar.bar(symbol, timeframe)
+        state = self._open.get(symbol)
+        if state is None or not state.bars:
+            return None
+        state.fold()
+        return state.bars[index].bar(symbol, timeframe)
 
     def history(self, symbol: str, timeframe: str, count: int) -> tuple[Bar, ...]:
         """The last ``count`` completed bars, oldest first."""

@@ -185,6 +185,8 @@ class Faults:
         self._armed.clear()
 
     def in_outage(self) -> bool:
+        if not self._armed:  # the venue asks at every market event
+            return False
         now = self._clock.time()
         return any(isinstance(a.rule, Outage) and a.live(now) for a in self._armed)
 

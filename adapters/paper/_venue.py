@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = ["PaperVenue"]
 
 _Key = tuple[str, str]
+_NEVER = float("inf")
 
 
 class PaperVenue:
@@ -87,8 +88,9 @@ class PaperVenue:
         self._state = self._file.load() if self._file is not None else VenueState()
         self._markets = {symbol: Market() for symbol in self.instruments}
         self._working: dict[str, dict[_Key, OrderRecord]] = {s: {} for s in self.instruments}
-        self._next_expiry = float("inf")
+        self._next_expiry = _NEVER
         self._subscribers: dict[str, list[Subscriber]] = {}
+        self._delivered = False  # an event went to a stream since the last release
         self._dirty = False
         self._index_loaded_state()
 
@@ -127,21 +129,33 @@ class PaperVenue:
         market = self._markets.get(quote.symbol)
         if market is not None:
             market.on_quote(quote, self.config.slippage.volatility_alpha)
-            instrument = self.instruments[quote.symbol]
-            budget = {
-                Side.BUY: take(quote.ask_size, self.config.participation, instrument),
-                Side.SELL: take(quote.bid_size, self.config.participation, instrument),
-            }
-            for (account, _), record in list(self._working[quote.symbol].items()):
-                order = record.order
-                if is_stop(order.order_type) and not record.triggered:
-                    touch = quote.ask if order.side is Side.BUY else quote.bid
-                    if not self.config.trigger_stops_on_quotes or not self._stop_hit(record, touch):
-                        continue
-                    record.triggered = True
-                budget[order.side] -= self._cross(account, record, budget[order.side])
+            working = self._working[quote.symbol]
+            if working:  # most quotes find no resting order: nothing to share out
+                self._match_quote(quote, working)
         self._release_held()
         self._save()
+
+    def _match_quote(self, quote: Quote, working: dict[_Key, OrderRecord]) -> None:
+        """Match the resting orders against ``quote``; they share one share of its size.
+
+        The shares are worked out when the first order crosses: a resting
+        stop that does not trigger (the usual case) needs none.
+        """
+        budget: dict[Side, Decimal] | None = None
+        for (account, _), record in list(working.items()):
+            order = record.order
+            if is_stop(order.order_type) and not record.triggered:
+                touch = quote.ask if order.side is Side.BUY else quote.bid
+                if not self.config.trigger_stops_on_quotes or not self._stop_hit(record, touch):
+                    continue
+                record.triggered = True
+            if budget is None:
+                instrument = self.instruments[quote.symbol]
+                budget = {
+                    Side.BUY: take(quote.ask_size, self.config.participation, instrument),
+                    Side.SELL: take(quote.bid_size, self.config.participation, instrument),
+                }
+            budget[order.side] -= self._cross(account, record, budget[order.side])
 
     def on_trade(self, trade: Trade) -> None:
         self.expire_due()
@@ -169,10 +183,12 @@ class PaperVenue:
 
     def expire_due(self, now: float | None = None) -> None:
         """Expire every DAY order whose session has closed by ``now`` (default: the clock)."""
+        if self._next_expiry == _NEVER:  # no DAY order rests: spare the clock, at every tick
+            return
         now = self.clock.time() if now is None else now
         if now < self._next_expiry:
             return
-        self._next_expiry = float("inf")
+        self._next_expiry = _NEVER
         for working in self._working.values():
             for (account, _), record in list(working.items()):
                 if record.expires_at is None:
@@ -537,11 +553,21 @@ class PaperVenue:
             return
         for subscriber in subscribers:
             subscriber.deliver(event, self.faults)
+        self._delivered = True
         self._subscribers[account] = [s for s in subscribers if s.connected]
 
     def _release_held(self) -> None:
+        """After a market event: drop the streams in an outage, release held-back events.
+
+        Only a delivery can hold an event back (a reorder fault), so with
+        nothing delivered since the last release there is nothing to release:
+        the loop over the streams is spared at most market events.
+        """
         if self.faults.in_outage():
             self._drop_all("connection lost: the venue is down (outage)")
+        if not self._delivered:
+            return
+        self._delivered = False
         for subscribers in self._subscribers.values():
             for subscriber in subscribers:
                 subscriber.release()

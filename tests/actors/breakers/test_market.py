@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from actors.breakers import Change, PriceShockConfig, VolatilityConfig
 from actors.breakers._market import PriceShock, Volatility
 from actors.messages import BreakerState, Quote, TradingState
@@ -133,7 +136,58 @@ def test_volatility_three_times_the_baseline_trips_the_symbol() -> None:
     assert tripped.figures["short_returns"] == "5"  # five one-minute returns in 300 s
 
 
+def test_volatility_exactly_at_the_threshold_trips_and_a_hair_below_only_warns() -> None:
+    """Exact returns: the short window's mean square is 9 times the baseline's, the limit.
+
+    In floats this ratio comes out a hair below 9 (8.999999999999998): the
+    breaker must judge it on the exact value.
+    """
+    d = Decimal
+    moves = [d("0.1")] * 5 + [d("0.2")] * 6 + [d("0.3")] * 2 + [d("0.6")] * 3 + [d("0.1")]
+    tripped = _feed(_vol(), moves)
+    assert [c.state for c in tripped] == [BreakerState.TRIPPED]
+    figures = tripped[0].figures
+    assert (figures["ratio"], figures["short_returns"], figures["baseline_returns"]) == (
+        "3",
+        "5",
+        "10",
+    )
+    below = _feed(_vol(), [d("0.1")] * 16 + [d("0.29")] * 6)  # ratio 2.9
+    assert [c.state for c in below] == [BreakerState.WARNING]
+
+
 def test_steady_volatility_does_not_trip() -> None:
     vol = _vol()
     assert _feed(vol, [Decimal("0.002")] * 60) == []
     assert vol.state("MES") is BreakerState.OK
+
+
+@given(
+    moves=st.lists(st.integers(-40, 40), min_size=20, max_size=90),  # per minute, in bps
+    spike=st.integers(2, 12),  # how much wilder the last minutes move
+)
+def test_volatility_figures_are_the_variances_of_the_minute_returns_in_each_window(
+    moves: list[int], spike: int
+) -> None:
+    """Every change reports the mean squared return of the short window and of the baseline."""
+    vol = _vol()
+    cfg = vol.config
+    price, closes, changes = Decimal(100), [], []
+    for i, bps in enumerate(moves):
+        wild = spike if i >= len(moves) - 6 else 1
+        price = price * (1 + Decimal(bps * wild) / 10_000)
+        closes.append(price)
+        change = vol.observe(trade("MES", str(price), 60.0 * i + 1))
+        if change is not None:
+            changes.append(change)
+    for change in changes:
+        # the minute ending at change.ts closed with the price before the one judged
+        last = int(change.ts // 60) - 1
+        samples = [(60.0 * (k + 1), closes[k] / closes[k - 1] - 1) for k in range(1, last + 1)]
+        kept = [(ts, r) for ts, r in samples if ts > change.ts - cfg.window - cfg.baseline_window]
+        short = [r * r for ts, r in kept if ts > change.ts - cfg.window]
+        base = [r * r for ts, r in kept if ts <= change.ts - cfg.window]
+        assert change.figures["short_variance"] == str(sum(short, Decimal(0)) / len(short))
+        assert change.figures["baseline_variance"] == str(sum(base, Decimal(0)) / len(base))
+        assert change.figures["short_returns"] == str(len(short))
+        assert change.figures["baseline_returns"] == str(len(base))

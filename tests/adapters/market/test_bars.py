@@ -124,3 +124,77 @@ def test_bad_timeframes_are_refused() -> None:
         3600,
         86400,
     ]
+
+
+def _reference(events: list[Quote | Trade], timeframe: str, late: set[int]) -> list[Bar]:
+    """Each bucket's bar straight from its events: trades if any, else the quotes' mids."""
+    length = timeframe_seconds(timeframe)
+    buckets: dict[int, list[Quote | Trade]] = {}
+    for i, event in enumerate(events):
+        if i not in late:
+            buckets.setdefault(int(event.ts // length) * length, []).append(event)
+    bars: list[Bar] = []
+    for start, group in sorted(buckets.items()):
+        trades = [e for e in group if isinstance(e, Trade)]
+        prices = [t.price for t in trades] or [e.mid for e in group if isinstance(e, Quote)]
+        bars.append(
+            Bar(
+                symbol="X",
+                ts=float(start),
+                timeframe=timeframe,
+                open=prices[0],
+                high=max(prices),
+                low=min(prices),
+                close=prices[-1],
+                volume=sum((t.size for t in trades), Decimal(0)),
+            )
+        )
+    return bars
+
+
+events_strategy = st.lists(
+    st.tuples(
+        st.floats(-120, 400, allow_nan=False),  # seconds to the next event: late ones too
+        st.booleans(),  # a trade, else a quote
+        st.integers(100, 10_000),  # price (the bid of a quote) in cents
+        st.integers(1, 5_000),  # size
+        st.booleans(),  # look at the open bars after this event
+    ),
+    min_size=1,
+    max_size=150,
+)
+
+
+@given(steps=events_strategy)
+def test_mixed_quotes_and_trades_make_the_bars_of_their_buckets(
+    steps: list[tuple[float, bool, int, int, bool]],
+) -> None:
+    timeframes = ("1m", "2m", "5m", "45s", "1h")  # 45 s bars end between the minutes
+    aggregator = BarAggregator(timeframes)
+    events: list[Quote | Trade] = []
+    late: set[int] = set()
+    emitted: list[Bar] = []
+    ts, newest = float(T0), float(T0)
+    for gap, is_trade, cents, size, look in steps:
+        ts = max(float(T0), ts + gap)
+        price = Decimal(cents) / 100
+        event: Quote | Trade = (
+            Trade(symbol="X", ts=ts, price=price, size=Decimal(size))
+            if is_trade
+            else _quote(ts, str(price), str(price + Decimal("0.03")))
+        )
+        if events:
+            floor = max(int(newest // n) * n for n in map(timeframe_seconds, timeframes))
+            if ts < floor:
+                late.add(len(events))
+        if len(events) not in late:
+            newest = max(newest, ts)
+        events.append(event)
+        emitted.extend(aggregator.add(event))
+        if look:
+            aggregator.current("X", "1m")  # looking at an open bar changes nothing
+    assert aggregator.late == len(late)
+    for timeframe in timeframes:
+        expected = _reference(events, timeframe, late)
+        assert [b for b in emitted if b.timeframe == timeframe] == expected[:-1]
+        assert aggregator.current("X", timeframe) == expected[-1]
