@@ -78,6 +78,7 @@ class Client:
         "outbox",
         "outbox_size",
         "partial",
+        "queued",
         "remainder",
         "socket",
         "topics",
@@ -107,6 +108,7 @@ class Client:
         self.topics: frozenset[str] | None = None  # None: every topic
         self.lo = 1  # event seqs sent on this connection: [lo, hi], empty while hi < lo
         self.hi = 0
+        self.queued = 0  # the last event seq queued or written for this client (or skipped)
         self.closed: tuple[int, str] | None = None  # the close code and reason, once decided
         self.done = trio.Event()
         self.writing = False  # the writer task owns the outbox until it has emptied it
@@ -123,6 +125,18 @@ class Client:
 
         A client already closing ignores the item (and answers True).
         """
+        if not self.queue(item):
+            return False
+        if not self.writing:
+            # a non-empty outbox is already marked (or the writer's): notify once on the
+            # first item, and once more when half full, which ends the fan-out's rest
+            queued = len(self.outbox)
+            if queued == 1 or queued == self.urgent_at:
+                self.notify(self, queued == self.urgent_at)
+        return True
+
+    def queue(self, item: OutItem) -> bool:
+        """:meth:`offer` without telling the fan-out (which is the one queueing)."""
         if self.closed is not None:
             return True
         if len(self.outbox) >= self.outbox_size:
@@ -132,14 +146,7 @@ class Client:
                 f"queued; reconnect and resume from seq {self.hi}",
             )
             return False
-        outbox = self.outbox
-        outbox.append(item)
-        if not self.writing:
-            # a non-empty outbox is already marked (or the writer's): notify once on the
-            # first item, and once more when half full, which ends the fan-out's rest
-            queued = len(outbox)
-            if queued == 1 or queued == self.urgent_at:
-                self.notify(self, queued == self.urgent_at)
+        self.outbox.append(item)
         return True
 
     def hand_to_writer(self, remainder: bytes = b"") -> None:
