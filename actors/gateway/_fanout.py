@@ -102,15 +102,14 @@ class FanOut:
         if not (
             self._catch_up(client, self.passing)
             and self._catch_up(client, self.events)
-            and client.offer(item)
+            and client.queue(item)
         ):
             self.on_cut(client)
-
-    def mark(self, client: Client, urgent: bool) -> None:
-        self.dirty[client] = None
-        self.wanted.set()
-        if urgent:
-            self.urgent.set()
+        elif not client.writing:  # else its writer task empties the outbox
+            self.dirty[client] = None
+            self.wanted.set()
+            if len(client.outbox) >= self.urgent_at:
+                self.urgent.set()
 
     async def serve(self) -> None:
         while True:

@@ -288,9 +288,7 @@ class _Hub:
                 await request.reject(400, body=b"from_seq must be an integer")
                 return
         conn = await request.accept()
-        client = Client(
-            conn, outbox_size=self.config.outbox_size, operator=operator, notify=self.fanout.mark
-        )
+        client = Client(conn, outbox_size=self.config.outbox_size, operator=operator)
         # no checkpoint from here to registration: the replay and live events line up
         hello = {
             "protocol": PROTOCOL_VERSION,
@@ -299,9 +297,10 @@ class _Hub:
             "seq": self.seq,
             "operator": operator,
         }
-        client.offer(self.reply("hello", hello))
-        client.offer(Snapshot(self.seq) if from_seq is None else self.resume_item(client, from_seq))
         client.queued = self.seq  # the snapshot or replay covers what came before
+        self.fanout.offer(client, self.reply("hello", hello))
+        first = Snapshot(self.seq) if from_seq is None else self.resume_item(client, from_seq)
+        self.fanout.offer(client, first)
         self.clients.add(client)
         self.connections += 1
         try:
