@@ -34,6 +34,11 @@ each), prints each round and then every count's alerts pooled, and the
 ratio of the pooled p99s. Each round also shows the hub's events/s, the CPU
 share of the trio thread (``loop``), of the daemon process and of the client
 process, and the garbage collections during the alerts (count, total, slowest).
+The client process runs at ``--client-nice`` (19 by default): its 500 sockets
+stand for browsers elsewhere, and on a two-core machine a Python process
+reading them at normal priority takes a core's worth of time from the daemon
+(its time, not the hub's, was most of what the clients added to the latency).
+``--fanout-share`` overrides the hub's ``fanout_share``.
 """
 
 from __future__ import annotations
@@ -339,15 +344,16 @@ async def server_main(counts: list[int], events: int, profile: bool) -> None:
 # -- the trading path with clients attached -----------------------------------------------
 
 
-def _daemon_config() -> Config:
+def _daemon_config(share: float | None) -> Config:
     """The default daemon, its order throttle opened for 10 alerts/s."""
+    hub = HubConfig(port=0) if share is None else HubConfig(port=0, fanout_share=share)
     config = Config()
     return msgspec.structs.replace(
         config,
         risk=msgspec.structs.replace(config.risk, throttle_orders=1_000_000),
         journal=JournalConfig(io="thread"),
         market=MarketConfig(synthetic=SyntheticConfig(tick_interval=0.02)),
-        gateway=GatewayConfig(hub=HubConfig(port=0), http=HttpConfig(port=0)),
+        gateway=GatewayConfig(hub=hub, http=HttpConfig(port=0)),
     )
 
 
@@ -388,7 +394,9 @@ class _Round(msgspec.Struct):
     gc: list[tuple[int, float]]
 
 
-async def _alert_to_fill(clients: int, alerts: int, profiler: cProfile.Profile | None) -> _Round:
+async def _alert_to_fill(
+    clients: int, alerts: int, options: _Options, profiler: cProfile.Profile | None
+) -> _Round:
     """Seconds from each alert's arrival to its fill, the whole daemon running live.
 
     The alert is told to the alert strategy as the webhook does (HTTP itself left
@@ -398,7 +406,7 @@ async def _alert_to_fill(clients: int, alerts: int, profiler: cProfile.Profile |
     tokens = Tokens(operator="bench", read=None, webhook_secret="bench")
     latencies: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        async with open_daemon(_daemon_config(), Path(tmp), tokens=tokens) as daemon:
+        async with open_daemon(_daemon_config(options.share), Path(tmp), tokens=tokens) as daemon:
             tree = daemon.tree
             fills = tree.inbox("bench-fills", Subscribe(Fill))
             hub = await tree.ref("hub").ask(GetListenAddress())
@@ -412,7 +420,8 @@ async def _alert_to_fill(clients: int, alerts: int, profiler: cProfile.Profile |
                     await trio.sleep(0.05)
             async with trio.open_nursery() as nursery:
                 if clients:
-                    args = [sys.executable, __file__, "--client", hub.url, str(clients), "0"]
+                    nice = ["nice", "-n", str(options.client_nice)] if options.client_nice else []
+                    args = [*nice, sys.executable, __file__, "--client", hub.url, str(clients), "0"]
                     process = await nursery.start(
                         partial(trio.run_process, args, stdout=subprocess.PIPE, check=False)
                     )
@@ -479,12 +488,21 @@ def _round_line(label: str, latencies: list[float], extra: str = "") -> str:
     )
 
 
-async def trading_main(counts: list[int], alerts: int, rounds: int, profile: bool) -> None:
+class _Options(msgspec.Struct, frozen=True):
+    share: float | None  # the hub's fanout_share, None for the default
+    client_nice: int  # niceness of the client process
+
+
+async def trading_main(
+    counts: list[int], alerts: int, rounds: int, profile: bool, options: _Options
+) -> None:
     """The client counts alternate, round after round, so drift on a shared machine hits all."""
     configure_logging(level="warning")
+    share = HubConfig().fanout_share if options.share is None else options.share
     print(
         f"alert-to-fill, {alerts} alerts at {TRADING_RATE:g}/s through the whole daemon, "
-        f"{rounds} round(s) of clients {','.join(map(str, counts))}"
+        f"{rounds} round(s) of clients {','.join(map(str, counts))}, "
+        f"fanout_share {share:g}, clients at nice {options.client_nice}"
     )
     print(
         f"{'clients':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'events/s':>9} "
@@ -494,7 +512,7 @@ async def trading_main(counts: list[int], alerts: int, rounds: int, profile: boo
     for _ in range(rounds):
         for clients in counts:
             profiler = cProfile.Profile() if profile else None
-            result = await _alert_to_fill(clients, alerts, profiler)
+            result = await _alert_to_fill(clients, alerts, options, profiler)
             if profiler is not None:
                 pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
             pooled[clients] += result.latencies
@@ -534,10 +552,18 @@ def main() -> None:
         "--trading", type=int, metavar="ALERTS", help="alert-to-fill p99 with the clients attached"
     )
     parser.add_argument("--rounds", type=int, default=1, help="--trading: rounds of the counts")
+    parser.add_argument("--fanout-share", type=float, help="--trading: the hub's fanout_share")
+    parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=19,
+        help="--trading: niceness of the client process (0: compete with the daemon)",
+    )
     args = parser.parse_args()
     counts = [int(c) for c in args.clients.split(",")]
     if args.trading:
-        trio.run(trading_main, counts, args.trading, args.rounds, args.profile)
+        options = _Options(share=args.fanout_share, client_nice=args.client_nice)
+        trio.run(trading_main, counts, args.trading, args.rounds, args.profile, options)
     else:
         trio.run(server_main, counts, args.events, args.profile)
 
