@@ -51,7 +51,7 @@ from ._frames import send_frames
 __all__ = ["FanOut", "send", "serve_writer"]
 
 WRITE_BATCH_BYTES = 256 * 1024  # one client write gathers up to this much of its outbox
-MAX_REST = 0.05  # an event waits at most this long for the fan-out to rest
+MAX_REST = 0.04  # an event waits at most this long for the fan-out to rest
 PASS_SLICE = 16  # clients written between checkpoints, so a pass never holds up trading
 
 SendSnapshot = Callable[[Client, Snapshot | Recover], Awaitable[None]]
