@@ -1,9 +1,10 @@
 """One WebSocket client of the hub: its bounded outbox and what it has been sent.
 
-The hub fills the outbox without waiting: a full outbox means the client fell
-behind, and it is cut off (it can reconnect and resume) rather than waited
-on. The fan-out (:mod:`._fanout`) drains it to the socket, everything queued
-at once in one write. Every frame is pre-built bytes.
+The hub fills the outbox without waiting: a full outbox while the client's
+socket takes no more means the client fell behind, and it is cut off (it can
+reconnect and resume) rather than waited on. The fan-out (:mod:`._fanout`)
+drains it to the socket, everything queued at once in one write. Every frame
+is pre-built bytes.
 
 What the writer has sent is kept as a range of event seqs ``[lo, hi]``, so a
 ``resume`` replays exactly what the client has not been sent on this
@@ -14,7 +15,6 @@ skipped.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from typing import TypeAlias, final
 
 import trio
@@ -73,15 +73,14 @@ class Client:
         "done",
         "hi",
         "lo",
-        "notify",
         "operator",
         "outbox",
         "outbox_size",
         "partial",
+        "queued",
         "remainder",
         "socket",
         "topics",
-        "urgent_at",
         "wake",
         "writer_done",
         "writing",
@@ -93,13 +92,10 @@ class Client:
         *,
         outbox_size: int,
         operator: bool,
-        notify: Callable[[Client, bool], None],
     ) -> None:
         self.conn = conn
         self.outbox: deque[OutItem] = deque()
         self.outbox_size = outbox_size
-        self.urgent_at = (outbox_size + 1) // 2
-        self.notify = notify  # the fan-out's: "this client has something to write (urgently)"
         stream = conn._stream
         # the raw socket, written without a task when nothing else is writing (plain ws only)
         self.socket = stream.socket if isinstance(stream, trio.SocketStream) else None
@@ -107,6 +103,7 @@ class Client:
         self.topics: frozenset[str] | None = None  # None: every topic
         self.lo = 1  # event seqs sent on this connection: [lo, hi], empty while hi < lo
         self.hi = 0
+        self.queued = 0  # the last event seq queued or written for this client (or skipped)
         self.closed: tuple[int, str] | None = None  # the close code and reason, once decided
         self.done = trio.Event()
         self.writing = False  # the writer task owns the outbox until it has emptied it
@@ -118,28 +115,24 @@ class Client:
     def wants(self, topic: str) -> bool:
         return self.topics is None or topic in self.topics
 
-    def offer(self, item: OutItem) -> bool:
+    def queue(self, item: OutItem) -> bool:
         """Queue without waiting; False when a full outbox just cut the client off as too slow.
 
-        A client already closing ignores the item (and answers True).
+        A client already closing ignores the item (and answers True). Only a
+        client whose writer task owns the outbox (its socket is full, or a
+        snapshot is on its way) can fall behind: any other one's outbox is
+        written whole by the fan-out's next pass, so it is not counted against it.
         """
         if self.closed is not None:
             return True
-        if len(self.outbox) >= self.outbox_size:
+        if self.writing and len(self.outbox) >= self.outbox_size:
             self.close(
                 CLOSE_TRY_AGAIN_LATER,
                 f"client too slow: {self.outbox_size} messages "
                 f"queued; reconnect and resume from seq {self.hi}",
             )
             return False
-        outbox = self.outbox
-        outbox.append(item)
-        if not self.writing:
-            # a non-empty outbox is already marked (or the writer's): notify once on the
-            # first item, and once more when half full, which ends the fan-out's rest
-            queued = len(outbox)
-            if queued == 1 or queued == self.urgent_at:
-                self.notify(self, queued == self.urgent_at)
+        self.outbox.append(item)
         return True
 
     def hand_to_writer(self, remainder: bytes = b"") -> None:

@@ -32,7 +32,7 @@ class HubConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     close_timeout: float = 2.0  # bound on a close handshake
     # the share of the thread's time the fan-out may spend writing to sockets (a syscall
     # per client per pass); passes are spaced to keep to it, and trading has the rest
-    fanout_share: float = 0.5
+    fanout_share: float = 0.2
     snapshot_timeout: float = 1.0  # per actor asked for the snapshot
     command_timeout: float = 2.0
     max_message_size: int = 64 * 1024  # largest client message accepted

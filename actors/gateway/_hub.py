@@ -4,12 +4,12 @@ The hub's mailbox takes events through drop-oldest lanes, so a publisher never
 waits on it (a burst it cannot keep up with is dropped and counted there, and
 the gap shows as missing seqs to nobody: seqs are assigned after the lane).
 Each event gets the next ``seq``, is encoded once into a WebSocket frame, kept
-in a bounded replay buffer and offered to every client's outbox without
-waiting; the fan-out (:mod:`._fanout`) writes what has queued for each client
-in one write. A client whose
-outbox is full is cut off with close code 1013 and a reason naming the seq to
-resume from. Snapshots and operator commands are asked of the owning actors
-with short timeouts, in the client's own tasks, never in the hub's loop.
+in a bounded replay buffer and handed to the fan-out (:mod:`._fanout`), which
+writes every client what came since its last pass in one write, without
+waiting. A client that falls behind by a full outbox is cut off with close
+code 1013 and a reason naming the seq to resume from. Snapshots and operator
+commands are asked of the owning actors with short timeouts, in the client's
+own tasks, never in the hub's loop.
 """
 
 from __future__ import annotations
@@ -151,7 +151,9 @@ class _Hub:
         self.seq = 0
         self.buffer: deque[tuple[int, str, float, bytes]] = deque(maxlen=config.replay_buffer)
         self.clients: set[Client] = set()
-        self.fanout = FanOut(config.fanout_share)
+        self.fanout = FanOut(
+            config.fanout_share, self.clients, outbox_size=config.outbox_size, on_cut=self._cut
+        )
         self.latest_portfolio: PortfolioUpdate | None = None
         self.portfolio_sent_at = -float("inf")
         self.connections = 0
@@ -199,15 +201,12 @@ class _Hub:
         self.broadcast_event(*event)
 
     def broadcast_event(self, type_: str, data: dict[str, Any]) -> None:
-        """Number, encode once, buffer and offer to every interested client."""
+        """Number, encode once, buffer and hand to the fan-out (no work per client here)."""
         self.seq = seq = self.seq + 1
         ts = self.clock.time()
         frame = encode_frame(type_, seq, ts, data)
         self.buffer.append((seq, type_, ts, frame))
-        item = (seq, frame)
-        for client in tuple(self.clients):
-            if client.wants(type_) and not client.offer(item):
-                self._cut(client)
+        self.fanout.publish(seq, type_, frame)
 
     def _cut(self, client: Client) -> None:
         self.frames_dropped += 1
@@ -220,8 +219,8 @@ class _Hub:
             await trio.sleep(self.config.heartbeat_interval)
             frame = self.reply("heartbeat", {"clients": len(self.clients)})
             for client in tuple(self.clients):
-                if client.wants("heartbeat") and not client.offer(frame):
-                    self._cut(client)
+                if client.wants("heartbeat"):
+                    self.fanout.offer(client, frame)
 
     async def serve_portfolio_refresh(self) -> None:
         """Re-send the latest portfolio when a second went by without one."""
@@ -289,9 +288,7 @@ class _Hub:
                 await request.reject(400, body=b"from_seq must be an integer")
                 return
         conn = await request.accept()
-        client = Client(
-            conn, outbox_size=self.config.outbox_size, operator=operator, notify=self.fanout.mark
-        )
+        client = Client(conn, outbox_size=self.config.outbox_size, operator=operator)
         # no checkpoint from here to registration: the replay and live events line up
         hello = {
             "protocol": PROTOCOL_VERSION,
@@ -300,8 +297,10 @@ class _Hub:
             "seq": self.seq,
             "operator": operator,
         }
-        client.offer(self.reply("hello", hello))
-        client.offer(Snapshot(self.seq) if from_seq is None else self.resume_item(client, from_seq))
+        client.queued = self.seq  # the snapshot or replay covers what came before
+        self.fanout.offer(client, self.reply("hello", hello))
+        first = Snapshot(self.seq) if from_seq is None else self.resume_item(client, from_seq)
+        self.fanout.offer(client, first)
         self.clients.add(client)
         self.connections += 1
         try:
@@ -356,16 +355,14 @@ class _Hub:
             await self._on_message(client, message)
 
     def _send_reply(self, client: Client, type_: str, data: dict[str, Any]) -> None:
-        if not client.offer(self.reply(type_, data)):
-            self._cut(client)
+        self.fanout.offer(client, self.reply(type_, data))
 
     async def _on_message(self, client: Client, message: ClientMessage) -> None:
         rid = {"request_id": message.request_id}
         if isinstance(message, Ping):
             self._send_reply(client, "pong", rid)
         elif isinstance(message, Resume):
-            if not client.offer(self.resume_item(client, message.from_seq)):
-                self._cut(client)
+            self.fanout.offer(client, self.resume_item(client, message.from_seq))
         elif isinstance(message, SubscribeTopics):
             client.topics = frozenset(message.topics) or None
             topics = sorted(client.topics) if client.topics else "all"
