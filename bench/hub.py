@@ -38,7 +38,11 @@ The client process runs at ``--client-nice`` (19 by default): its 500 sockets
 stand for browsers elsewhere, and on a two-core machine a Python process
 reading them at normal priority takes a core's worth of time from the daemon
 (its time, not the hub's, was most of what the clients added to the latency).
-``--fanout-share`` overrides the hub's ``fanout_share``.
+``--fanout-share`` overrides the hub's ``fanout_share``; ``--data-dir``
+says where each round's daemon keeps its journal and venue state (on this
+machine's disk an fsync now and then takes 100-600 ms, in either arm: a
+tmpfs such as /dev/shm leaves only what the clients cost). Once the daemon
+is up its heap is frozen out of the collector's way, as ``tradeloop run`` does.
 """
 
 from __future__ import annotations
@@ -90,7 +94,14 @@ from actors.messages import (
     SignalAction,
 )
 from adapters.market import SyntheticConfig
-from runtime import ChildSpec, Subscribe, SupervisorSpec, configure_logging, open_tree
+from runtime import (
+    ChildSpec,
+    Subscribe,
+    SupervisorSpec,
+    configure_logging,
+    freeze_heap,
+    open_tree,
+)
 from tradeloop._config import Config, JournalConfig, MarketConfig
 from tradeloop._daemon import open_daemon
 
@@ -405,8 +416,9 @@ async def _alert_to_fill(
     """
     tokens = Tokens(operator="bench", read=None, webhook_secret="bench")
     latencies: list[float] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=options.data_dir) as tmp:
         async with open_daemon(_daemon_config(options.share), Path(tmp), tokens=tokens) as daemon:
+            freeze_heap()  # as `tradeloop run` does once the tree is up (thawed after the round)
             tree = daemon.tree
             fills = tree.inbox("bench-fills", Subscribe(Fill))
             hub = await tree.ref("hub").ask(GetListenAddress())
@@ -463,6 +475,7 @@ async def _alert_to_fill(
                 assert isinstance(after, HubStats)
                 assert after.clients == clients, f"{clients - after.clients} clients were cut"
                 nursery.cancel_scope.cancel()  # the clients go before the daemon stops
+            gc.unfreeze()
     return _Round(
         clients,
         latencies,
@@ -491,6 +504,7 @@ def _round_line(label: str, latencies: list[float], extra: str = "") -> str:
 class _Options(msgspec.Struct, frozen=True):
     share: float | None  # the hub's fanout_share, None for the default
     client_nice: int  # niceness of the client process
+    data_dir: Path | None  # where each round's daemon keeps its data, None: the system's temp
 
 
 async def trading_main(
@@ -554,6 +568,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="--trading: rounds of the counts")
     parser.add_argument("--fanout-share", type=float, help="--trading: the hub's fanout_share")
     parser.add_argument(
+        "--data-dir", type=Path, help="--trading: where the daemons keep journal and venue state"
+    )
+    parser.add_argument(
         "--client-nice",
         type=int,
         default=19,
@@ -562,7 +579,9 @@ def main() -> None:
     args = parser.parse_args()
     counts = [int(c) for c in args.clients.split(",")]
     if args.trading:
-        options = _Options(share=args.fanout_share, client_nice=args.client_nice)
+        options = _Options(
+            share=args.fanout_share, client_nice=args.client_nice, data_dir=args.data_dir
+        )
         trio.run(trading_main, counts, args.trading, args.rounds, args.profile, options)
     else:
         trio.run(server_main, counts, args.events, args.profile)
