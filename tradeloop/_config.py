@@ -65,6 +65,8 @@ class SupervisionConfig(_Section, frozen=True):
 class JournalConfig(_Section, frozen=True):
     """``thread`` keeps SQLite off the trio thread (live); ``inline`` suits virtual time.
 
+    The paper venue writes its state file the same way.
+
     ``durable: false`` skips the flush to disk at each commit: only for a
     journal that is thrown away (a replay's); a live daemon keeps it on.
     """

@@ -74,6 +74,7 @@ def _venue(
         rng=random.Random(f"{config.runtime.seed}/venue"),
         clock=clock,
         state_path=state_path,
+        io=config.journal.io,
     )
     for account in config.accounts:
         venue.open_account(account.name, account.cash)

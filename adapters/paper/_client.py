@@ -98,8 +98,12 @@ class PaperBrokerClient:
         if timeout == "lost_ack":
             with contextlib.suppress(BrokerError):  # whatever the answer was, it is lost
                 handle()
+            await venue.persist()  # the venue acted: that stays so
             await venue.clock.sleep(venue.config.request_timeout)
             raise BrokerTimeout(f"{operation}: no answer (the reply was lost)")
-        result = handle()
+        try:
+            result = handle()
+        finally:
+            await venue.persist()  # answered (or refused) only once durable
         await venue.clock.sleep(venue.draw_latency())
         return result

@@ -96,7 +96,7 @@ class VenueState(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class StateFile:
-    """Where the state lives: read once at start, rewritten whole on each change."""
+    """Where the state lives: read once at start, rewritten whole after changes."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -121,10 +121,17 @@ class StateFile:
         return state
 
     def save(self, state: VenueState) -> None:
+        self.write(self.encode(state))
+
+    def encode(self, state: VenueState) -> bytes:
+        return self._encoder.encode(state)
+
+    def write(self, data: bytes) -> None:
+        """Replace the file with ``data``, durably (safe to run in a worker thread)."""
         tmp = self.path.with_name(self.path.name + ".tmp")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as handle:
-            handle.write(self._encoder.encode(state))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.path)

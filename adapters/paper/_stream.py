@@ -9,6 +9,8 @@ until after the next one, as real venues do.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import trio
 
 from adapters.broker import BrokerUnavailable, VenueEvent
@@ -19,10 +21,15 @@ __all__ = ["Subscriber"]
 
 
 class Subscriber:
-    """One open update stream; also the async iterator its owner reads."""
+    """One open update stream; also the async iterator its owner reads.
 
-    def __init__(self, capacity: int) -> None:
+    ``persist`` is awaited before each event is handed over, so an event is
+    read only once the venue state that produced it is durable.
+    """
+
+    def __init__(self, capacity: int, persist: Callable[[], Awaitable[None]]) -> None:
         self._send, self._receive = trio.open_memory_channel[VenueEvent](capacity)
+        self._persist = persist
         self._held: VenueEvent | None = None
         self.reason: str | None = None
 
@@ -71,6 +78,8 @@ class Subscriber:
 
     async def __anext__(self) -> VenueEvent:
         try:
-            return await self._receive.receive()
+            event = await self._receive.receive()
         except trio.EndOfChannel:
             raise BrokerUnavailable(self.reason or "update stream lost") from None
+        await self._persist()
+        return event

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 import trio
@@ -67,6 +67,7 @@ __all__ = ["PaperVenue"]
 
 _Key = tuple[str, str]
 _NEVER = float("inf")
+PERSIST_TIMEOUT = 10.0  # seconds a stopping venue waits for its last write
 
 
 class PaperVenue:
@@ -78,8 +79,13 @@ class PaperVenue:
         rng: random.Random,
         clock: runtime.Clock,
         state_path: Path | None = None,
+        io: Literal["thread", "inline"] = "thread",
     ) -> None:
+        """``io`` says where the state file is written: ``thread`` off the event
+        loop (live), ``inline`` in it (virtual time: a worker thread's real time
+        would let a mock clock jump ahead while it writes)."""
         self.instruments = dict(instruments)
+        self._io = io
         self.config = config = PaperConfig() if config is None else config
         self.clock = clock
         self._latency_rng = random.Random(rng.getrandbits(64))
@@ -92,6 +98,9 @@ class PaperVenue:
         self._subscribers: dict[str, list[Subscriber]] = {}
         self._delivered = False  # an event went to a stream since the last release
         self._dirty = False
+        self._changes = 0  # changes made to the state (only counted with a state file)
+        self._durable = 0  # of which are on disk
+        self._persisting = trio.Lock()
         self._index_loaded_state()
 
     # -- accounts ----------------------------------------------------------------
@@ -100,8 +109,8 @@ class PaperVenue:
         """Create ``account`` with ``cash``; an existing account is left as it is."""
         if account not in self._state.accounts:
             self._state.accounts[account] = AccountState(initial_cash=cash, cash=cash)
-            self._dirty = True
-            self._save()
+            if self._file is not None:  # before the loop runs: written at once
+                self._file.save(self._state)
 
     def client(self, account: str) -> PaperBrokerClient:
         from ._client import PaperBrokerClient
@@ -212,10 +221,39 @@ class PaperVenue:
         """
         close = self.config.calendar.session_close(self.clock.time())
         task_status.started()
-        while True:
-            await self.clock.sleep_until_time(close)
-            self.expire_due(close)
-            close = self.config.calendar.session_close(close)
+        try:
+            while True:
+                await self.clock.sleep_until_time(close)
+                self.expire_due(close)
+                close = self.config.calendar.session_close(close)
+        finally:
+            with trio.move_on_after(PERSIST_TIMEOUT, shield=True):
+                await self.persist()  # a graceful stop keeps the last changes
+
+    async def persist(self) -> None:
+        """Return once every change made so far is on disk (at once without a state file).
+
+        Nothing leaves the venue before it is durable, as at a real venue: the
+        client awaits this before it answers a request, and an update stream
+        before it hands over an event. The state is encoded here, in the trio
+        thread (so it is not changed while encoded), and written and fsynced
+        in a worker thread: a slow disk delays whoever waits for it, never the
+        event loop the rest of the daemon runs on. Changes made meanwhile go
+        in the next write.
+        """
+        if self._durable >= self._changes:
+            return
+        async with self._persisting:
+            changes = self._changes
+            if self._durable >= changes:
+                return  # written while this waited for the lock
+            assert self._file is not None
+            data = self._file.encode(self._state)
+            if self._io == "inline":
+                self._file.write(data)
+            else:
+                await trio.to_thread.run_sync(self._file.write, data)
+            self._durable = changes
 
     # -- requests (the client adds latency and faults around these) -------------------
 
@@ -349,7 +387,7 @@ class PaperVenue:
 
     def subscribe(self, account: str) -> Subscriber:
         self._account(account)
-        subscriber = Subscriber(self.config.stream_capacity)
+        subscriber = Subscriber(self.config.stream_capacity, self.persist)
         self._subscribers.setdefault(account, []).append(subscriber)
         return subscriber
 
@@ -579,8 +617,9 @@ class PaperVenue:
         self._subscribers.clear()
 
     def _save(self) -> None:
+        """Count a change; it is written by the next :meth:`persist`."""
         if self._dirty and self._file is not None:
-            self._file.save(self._state)
+            self._changes += 1
         self._dirty = False
 
     def _index_loaded_state(self) -> None:

@@ -98,6 +98,7 @@ def make_venue(
         rng=random.Random(seed),
         clock=clock,
         state_path=state_path,
+        io="inline",  # virtual time
     )
     venue.open_account(ACCOUNT, cash)
     return venue

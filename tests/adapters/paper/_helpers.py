@@ -45,6 +45,7 @@ def make_venue(
         rng=random.Random(seed),
         clock=runtime.Clock(origin=ORIGIN),
         state_path=state_path,
+        io="inline",  # virtual time
     )
     venue.open_account(ACCOUNT, cash)
     return venue

@@ -10,7 +10,7 @@ import pytest
 from trio.testing import MockClock
 
 import runtime
-from actors.messages import OrderStatus, OrderType, Side
+from actors.messages import Fill, OrderStatus, OrderType, Side
 from adapters.paper import PaperStateError, PaperVenue
 
 from ._helpers import ACCOUNT, MES, ORIGIN, make_venue, order, quote
@@ -64,6 +64,7 @@ async def test_state_naming_an_instrument_no_longer_configured_is_refused(
     venue = make_venue(state_path=path)
     quote(venue, "100.00", "100.02")
     venue.submit(ACCOUNT, order("b1", Side.BUY, 1, order_type=OrderType.LIMIT, limit="99.00"))
+    await venue.persist()
     with pytest.raises(PaperStateError, match=r"'AAPL' is not a configured instrument"):
         PaperVenue(
             {"MES": MES},
@@ -71,3 +72,21 @@ async def test_state_naming_an_instrument_no_longer_configured_is_refused(
             clock=runtime.Clock(origin=ORIGIN),
             state_path=path,
         )
+
+
+async def test_nothing_leaves_the_venue_before_the_state_behind_it_is_on_disk(
+    autojump_clock: MockClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "paper.json"
+    venue = make_venue(state_path=path)
+    client = venue.client(ACCOUNT)
+    quote(venue, "100.00", "100.02")
+    await client.submit(order("b1", Side.BUY, 10, order_type=OrderType.LIMIT, limit="99.00"))
+    assert "b1" in path.read_text()  # the answer came once the order was on disk
+    async with client.open_updates() as updates:
+        quote(venue, "98.95", "99.00")  # the resting order fills, in the event loop
+        assert '"P-1"' not in path.read_text()  # the fill is not written yet
+        event = await updates.__anext__()
+        assert isinstance(event, Fill)
+        assert event.execution_id == "P-1"
+        assert '"P-1"' in path.read_text()  # read only once it was
