@@ -127,7 +127,7 @@ class Lane:
         self.name = name
         self.policy = policy
         self.capacity = capacity
-        self._key = key
+        self._key = key if policy is Policy.CONFLATE else None
         self._slots: dict[Hashable, _Cell] = {}  # conflate: queued cell per key, oldest first
         self._cells: deque[_Cell] = deque()  # drop_oldest: queued cells, oldest first
         self.delivered = 0
@@ -143,9 +143,9 @@ class Lane:
         mailbox = self._mailbox
         if mailbox._closed:
             raise ActorUnavailable(mailbox.name, "its mailbox is closed")
-        if self.policy is Policy.CONFLATE:
-            assert self._key is not None
-            key = self._key(message)
+        key_of = self._key
+        if key_of is not None:  # conflate (the only policy with a key); the hot case
+            key = key_of(message)
             slots = self._slots
             queued = slots.get(key)
             if queued is not None:
@@ -176,7 +176,7 @@ class Lane:
         value = cell.value
         if value is _DROPPED:
             return _DROPPED
-        if self.policy is Policy.CONFLATE:
+        if self._key is not None:  # conflate
             del self._slots[cell.key]
         else:
             self._cells.popleft()

@@ -322,7 +322,7 @@ class Registry:
         refused = 0
         for subscription in self._route(type(message)):
             mailbox = subscription.mailbox
-            if mailbox.closed:
+            if mailbox._closed:
                 continue
             lane = subscription.lane
             if lane is not None:
