@@ -142,11 +142,23 @@ class MarketBase:
         self.symbols = frozenset(symbols)
         self.clock = clock
         self.buffer = buffer
-        self.bars = BarAggregator(bar_timeframes, history=history_bars)
+        self._bars = BarAggregator(bar_timeframes, history=history_bars)
         self._listeners: list[Listener] = []
         self._streams: set[_Stream] = set()
         self._down_until = -float("inf")
         self._stalled_until = -float("inf")
+
+    @property
+    def bars(self) -> BarAggregator:
+        """The bars of every event played so far (the history clients ask for)."""
+        self._fold_bars()
+        return self._bars
+
+    def _fold_bars(self) -> None:
+        """Bring :attr:`bars` up to date; a market that defers its bars overrides this."""
+
+    def _add_bars(self, batch: Sequence[MarketEvent]) -> None:
+        self._bars.add_all(batch)
 
     # -- listeners and clients -----------------------------------------------------
 
@@ -195,7 +207,7 @@ class MarketBase:
         for event in batch:
             for listener in self._listeners:
                 listener(event)
-        self.bars.add_all(batch)
+        self._add_bars(batch)
         if self.clock.monotonic() < self._stalled_until:
             return
         for stream in self._streams:
