@@ -79,7 +79,12 @@ class _Stream:
         return self
 
     async def __anext__(self) -> list[MarketEvent]:
-        await trio.lowlevel.checkpoint()
+        # One schedule point per batch: a checkpoint when one is queued, else the
+        # wait itself (not a yield, a second run and then the wait).
+        if self.queue or self.error is not None:
+            await trio.lowlevel.checkpoint()
+        else:
+            await self._data.park()
         while True:
             if self.error is not None:
                 raise self.error
