@@ -20,20 +20,26 @@ __all__ = ["Clock"]
 
 @final
 class Clock:
-    __slots__ = ("_offset",)
+    __slots__ = ("_now", "_offset")
 
     def __init__(self, origin: float | None = None) -> None:
-        """Must be made inside ``trio.run``; ``origin`` defaults to the wall time."""
-        start = trio.current_time()
+        """Must be made inside ``trio.run``, and used in that run only.
+
+        ``origin`` defaults to the wall time. The run's clock is read directly
+        (what ``trio.current_time()`` reads through two more calls): actors
+        and the paper venue ask the time at almost every message.
+        """
+        self._now = trio.lowlevel.current_clock().current_time
+        start = self._now()
         self._offset = (time.time() if origin is None else origin) - start
 
     def monotonic(self) -> float:
         """trio's clock: for durations, deadlines and intervals."""
-        return trio.current_time()
+        return self._now()
 
     def time(self) -> float:
         """Seconds since the Unix epoch on this clock, for timestamps."""
-        return trio.current_time() + self._offset
+        return self._now() + self._offset
 
     def to_monotonic(self, epoch_seconds: float) -> float:
         """The trio time at which this clock shows ``epoch_seconds``."""

@@ -36,6 +36,7 @@ class ActorContext:
 
     __slots__ = (
         "_mailbox_reader",
+        "_refs",
         "clock",
         "incarnation",
         "log",
@@ -65,13 +66,22 @@ class ActorContext:
         self.clock = clock
         self.rng = rng
         self.log = log
+        self._refs: dict[str, ActorRef[Any]] = {}
 
     @property
     def mailbox(self) -> MailboxReader:
         return self._mailbox_reader
 
     def ref(self, name: str) -> ActorRef[Any]:
-        return self.registry.ref(name)
+        """A ref by name, made once and kept: a ref stays valid for the tree's life.
+
+        A kept ref has resolved its mailbox already, and helpers such as the
+        journal port ask for a ref at every call.
+        """
+        ref = self._refs.get(name)
+        if ref is None:
+            ref = self._refs[name] = self.registry.ref(name)
+        return ref
 
     def subscribe(
         self,

@@ -322,10 +322,19 @@ class Registry:
         refused = 0
         for subscription in self._route(type(message)):
             mailbox = subscription.mailbox
-            if mailbox.closed:
+            if mailbox._closed:
                 continue
             lane = subscription.lane
             if lane is not None:
+                key_of = lane._key
+                if key_of is not None:
+                    # Lane.offer's hot case inlined (market data: most quotes replace
+                    # the one still queued for their symbol), a call saved per lane.
+                    queued = lane._slots.get(key_of(message))
+                    if queued is not None:
+                        queued.value = message
+                        lane.conflated += 1
+                        continue
                 lane.offer(message)
                 continue
             try:

@@ -16,7 +16,6 @@ time under test.
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Final
@@ -94,12 +93,14 @@ def breakers_actor(
                 await ctx.publish(message)
             outbox.clear()
             reset_at = engine.next_reset_at()
-            deadline = math.inf if reset_at is None else clock.to_monotonic(reset_at)
             batch: list[Any] = []
-            # receive_batch takes nothing from the mailbox when cancelled, so a
-            # deadline never loses a message
-            with trio.move_on_at(deadline):
+            if reset_at is None:  # no deadline: no cancel scope (one per wake-up otherwise)
                 batch = await ctx.mailbox.receive_batch()
+            else:
+                # receive_batch takes nothing from the mailbox when cancelled, so a
+                # deadline never loses a message
+                with trio.move_on_at(clock.to_monotonic(reset_at)):
+                    batch = await ctx.mailbox.receive_batch()
             for item in batch:
                 outbox.extend(_handle(engine, item, clock.time()))
 

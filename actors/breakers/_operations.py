@@ -45,16 +45,19 @@ class BrokerErrors(Breaker):
         while failures and failures[0].ts <= now - self.window:
             failures.popleft()
         count = len(failures)
+        # Asked at every portfolio update: the change is worded only when there is one.
+        new = self._step(Decimal(count), self.threshold)
+        if new is None:
+            return None
         last = failures[-1] if failures else None
         accounts = sorted({f.account for f in failures})
-        return self._assess(
-            Decimal(count),
-            self.threshold,
-            ts=now,
-            reason=f"{count} failed broker requests within {self.window:g} s "
-            f"(limit {self.threshold})"
+        return self._change(
+            new,
+            now,
+            None,
+            f"{count} failed broker requests within {self.window:g} s (limit {self.threshold})"
             + (f"; last {last.account} {last.operation}: {last.error}" if last else ""),
-            figures={
+            {
                 "failures": str(count),
                 "threshold": str(self.threshold),
                 "window": str(self.window),

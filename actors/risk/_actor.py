@@ -12,9 +12,10 @@ stays acyclic: the broker publishes what happens and risk subscribes.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
 import trio
 
@@ -52,8 +53,7 @@ class _RearmStops(Message, frozen=True, tag="risk_rearm_stops"):
     """Risk's note to itself: the start-up grace is over, arm the stops."""
 
 
-def _symbol(message: Any) -> str:
-    return str(message.symbol)
+_symbol: Final = operator.attrgetter("symbol")  # a Quote's or Trade's (a str)
 
 
 def risk_subscriptions() -> tuple[Subscribe, ...]:

@@ -79,7 +79,12 @@ class _Stream:
         return self
 
     async def __anext__(self) -> list[MarketEvent]:
-        await trio.lowlevel.checkpoint()
+        # One schedule point per batch: a checkpoint when one is queued, else the
+        # wait itself (not a yield, a second run and then the wait).
+        if self.queue or self.error is not None:
+            await trio.lowlevel.checkpoint()
+        else:
+            await self._data.park()
         while True:
             if self.error is not None:
                 raise self.error
@@ -142,11 +147,23 @@ class MarketBase:
         self.symbols = frozenset(symbols)
         self.clock = clock
         self.buffer = buffer
-        self.bars = BarAggregator(bar_timeframes, history=history_bars)
+        self._bars = BarAggregator(bar_timeframes, history=history_bars)
         self._listeners: list[Listener] = []
         self._streams: set[_Stream] = set()
         self._down_until = -float("inf")
         self._stalled_until = -float("inf")
+
+    @property
+    def bars(self) -> BarAggregator:
+        """The bars of every event played so far (the history clients ask for)."""
+        self._fold_bars()
+        return self._bars
+
+    def _fold_bars(self) -> None:
+        """Bring :attr:`bars` up to date; a market that defers its bars overrides this."""
+
+    def _add_bars(self, batch: Sequence[MarketEvent]) -> None:
+        self._bars.add_all(batch)
 
     # -- listeners and clients -----------------------------------------------------
 
@@ -195,7 +212,7 @@ class MarketBase:
         for event in batch:
             for listener in self._listeners:
                 listener(event)
-        self.bars.add_all(batch)
+        self._add_bars(batch)
         if self.clock.monotonic() < self._stalled_until:
             return
         for stream in self._streams:

@@ -280,7 +280,21 @@ class ReplayMarket(MarketBase):
         self.speed = speed
         self.ends = data.batch_ends(batch_seconds)
         self.replayed = 0
+        self._folded = 0  # events[:_folded] are in the bars
         self.finished = trio.Event()
+
+    def _add_bars(self, batch: Sequence[MarketEvent]) -> None:
+        """Deferred: the played events are ``data.events[:replayed]`` already.
+
+        History is asked for rarely (a strategy's warm-up), so the bars are
+        built when it is, from the same events in the same order, instead of
+        at every tick: the feed builds its own bars from the ticks anyway.
+        """
+
+    def _fold_bars(self) -> None:
+        if self._folded < self.replayed:
+            self._bars.add_all(self.data.events[self._folded : self.replayed])
+            self._folded = self.replayed
 
     async def serve(self, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         """Play every event once, then return (the streams stay open)."""

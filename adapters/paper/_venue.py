@@ -141,8 +141,10 @@ class PaperVenue:
             working = self._working[quote.symbol]
             if working:  # most quotes find no resting order: nothing to share out
                 self._match_quote(quote, working)
-        self._release_held()
-        self._save()
+        if self._delivered or self.faults._armed:  # otherwise _release_held has nothing to do
+            self._release_held()
+        if self._dirty:
+            self._save()
 
     def _match_quote(self, quote: Quote, working: dict[_Key, OrderRecord]) -> None:
         """Match the resting orders against ``quote``; they share one share of its size.
