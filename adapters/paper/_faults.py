@@ -184,6 +184,11 @@ class Faults:
         """Disarm every rule (the venue behaves again)."""
         self._armed.clear()
 
+    @property
+    def any_armed(self) -> bool:
+        """Some rule is armed (a venue with none need not ask about each event)."""
+        return bool(self._armed)
+
     def in_outage(self) -> bool:
         if not self._armed:  # the venue asks at every market event
             return False

@@ -141,7 +141,7 @@ class PaperVenue:
             working = self._working[quote.symbol]
             if working:  # most quotes find no resting order: nothing to share out
                 self._match_quote(quote, working)
-        if self._delivered or self.faults._armed:  # otherwise _release_held has nothing to do
+        if self._delivered or self.faults.any_armed:  # otherwise _release_held has nothing to do
             self._release_held()
         if self._dirty:
             self._save()

@@ -171,9 +171,10 @@ def test_open_orders_and_forgetting_follow_the_statuses(
     for n, action, status, amount in steps:
         cid = f"paper-{n:010d}"
         symbol = ("AAPL", "MSFT")[n % 2]
-        if cid not in book and action != "forget" and action != "restore":
-            book.add(msgspec.structs.replace(ORDER, client_order_id=cid, symbol=symbol), 1.0)
-            added.append(cid)
+        if cid not in book and action not in ("forget", "restore"):
+            if cid not in added:  # a forgotten order is gone for good: its id is never reused
+                book.add(msgspec.structs.replace(ORDER, client_order_id=cid, symbol=symbol), 1.0)
+                added.append(cid)
         elif action == "mark":
             book.mark(cid, status, 2.0)
         elif action == "update":
