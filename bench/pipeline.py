@@ -301,11 +301,16 @@ def quote_now(clock: runtime.Clock) -> Quote:
     return Quote(symbol=SYMBOL, ts=clock.time(), bid=BID, ask=ASK, bid_size=SIZE, ask_size=SIZE)
 
 
-def paper_venue(clock: runtime.Clock) -> PaperVenue:
-    """A paper venue with no latency and no state file, the bench account opened."""
+def paper_venue(clock: runtime.Clock, ticks: int) -> PaperVenue:
+    """A paper venue with no latency and no state file, the bench account opened.
+
+    Its update streams hold every event of a run (three per order at most): a
+    chain that submits a drained batch of orders back to back must not find
+    its own reader disconnected for falling behind.
+    """
     venue = PaperVenue(
         INSTRUMENTS,
-        PaperConfig(latency=LatencyModel(base=0, jitter=0)),
+        PaperConfig(latency=LatencyModel(base=0, jitter=0), stream_capacity=3 * ticks + 1000),
         rng=random.Random(1),
         clock=clock,
         state_path=None,
@@ -355,7 +360,7 @@ class Run:
 async def real_pipeline(journal: Path, ticks: int, every: int, rate: float | None) -> Run:
     """``ticks`` through a fresh tree, paced at ``rate`` per second or as fast as it goes."""
     clock = runtime.Clock()
-    venue = paper_venue(clock)
+    venue = paper_venue(clock, ticks)
     async with open_tree(tree_spec(journal, venue, every), clock=clock) as tree:
         probe = Probe(
             tree.inbox(
@@ -444,7 +449,7 @@ async def working_pipeline(journal_path: Path, ticks: int, every: int, rate: flo
     (journal) -> portfolio (ledger). See the module docstring.
     """
     clock = runtime.Clock()
-    venue = paper_venue(clock)
+    venue = paper_venue(clock, ticks)
     client = venue.client(ACCOUNT)
     strategy = EveryNth(every)
     ledger = Ledger(ACCOUNT)
