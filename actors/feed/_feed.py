@@ -225,15 +225,16 @@ def feed_child(
 def _sane(event: Quote | Trade) -> bool:
     """Finite positive prices and sizes, and a quote that is not crossed."""
     if type(event) is Quote:
-        bid, ask, bid_size = event.bid, event.ask, event.bid_size
+        bid, ask, bid_size, ask_size = event.bid, event.ask, event.bid_size, event.ask_size
         return (
             bid.is_finite()
             and ask.is_finite()
             and bid_size.is_finite()
-            and event.ask_size.is_finite()
+            and ask_size.is_finite()
             and bid > 0
             and ask >= bid
             and bid_size >= 0
+            and ask_size >= 0
         )
     assert isinstance(event, Trade)
     price, size = event.price, event.size

@@ -208,7 +208,10 @@ class _OnePrintSource:
 
 
 async def test_insane_market_data_is_refused_at_the_edge(autojump_clock: object) -> None:
-    """NaN, negative or crossed prices never reach subscribers (breakers, venue, strategies)."""
+    """Insane market data never reaches subscribers (breakers, venue, strategies).
+
+    NaN, negative or crossed prices and negative sizes are dropped at the edge.
+    """
     D = Decimal
     good = Quote(
         symbol="AAPL", ts=ORIGIN, bid=D("100"), ask=D("100.01"), bid_size=D(5), ask_size=D(5)
@@ -216,6 +219,8 @@ async def test_insane_market_data_is_refused_at_the_edge(autojump_clock: object)
     batch: list[MarketEvent] = [
         Quote(symbol="AAPL", ts=ORIGIN, bid=D("NaN"), ask=D("100"), bid_size=D(5), ask_size=D(5)),
         Quote(symbol="AAPL", ts=ORIGIN, bid=D("101"), ask=D("100"), bid_size=D(5), ask_size=D(5)),
+        Quote(symbol="AAPL", ts=ORIGIN, bid=D("100"), ask=D("101"), bid_size=D(-5), ask_size=D(5)),
+        Quote(symbol="AAPL", ts=ORIGIN, bid=D("100"), ask=D("101"), bid_size=D(5), ask_size=D(-5)),
         Trade(symbol="AAPL", ts=ORIGIN, price=D("-1"), size=D(1)),
         Trade(symbol="AAPL", ts=ORIGIN, price=D("100"), size=D("Infinity")),
         good,
