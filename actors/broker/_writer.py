@@ -60,6 +60,8 @@ class JournalWriter:
 
     def write(self, records: Sequence[Message]) -> int:
         """Queue ``records`` after everything queued before; returns the write's number."""
+        if not records:
+            return self.durable  # nothing to wait for
         self._pending += records
         self.queued += 1
         self._wake.set()
@@ -80,7 +82,7 @@ class JournalWriter:
             self._actions.append((after, action))
 
     async def wait(self, number: int) -> None:
-        """Return once write ``number`` is durable and what waited on it is out."""
+        """Return once write ``number`` is durable."""
         while self.durable < number:
             await self._progress.wait()
 
