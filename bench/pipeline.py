@@ -38,12 +38,13 @@ every 64 messages):
   to a fills task that journals each before passing it on; the portfolio
   task books it in a :class:`~actors.portfolio.Ledger`. The session and
   fills tasks drain what waits in their channel and journal it in one
-  append (one fsync), as the session actor does with a batch of mail.
-  What it leaves out
-  is what the actors add: risk's sizing and limits, the session's order
-  book, status records and reconciliation, publication to subscribers,
-  supervision. So the ratio is the price of the actor tree over
-  hand-wired tasks doing the same durable work.
+  append (one fsync), as the session actor's writer does. What it leaves
+  out is what the actors add: risk's sizing and limits, the session's
+  order book, status records and reconciliation, publication to
+  subscribers, supervision. So the ratio is the price of the actor tree
+  over hand-wired tasks doing the same durable work. (Against empty hops
+  the targets would ask a durable order path, two fsynced writes per
+  order, to match channels that do nothing.)
 * **bare, empty hops**: the same chain passing a small struct along and
   doing nothing else: the cost of the channels alone, for scale.
 
