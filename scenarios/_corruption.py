@@ -23,7 +23,7 @@ from runtime.journal import JournalCorrupt, backup_journal, restore_journal, ver
 from tradeloop._journaling import JOURNAL_TYPES
 
 from ._faults import FaultSchedule
-from ._harness import open_simulation
+from ._harness import ORIGIN, open_simulation
 from ._report import Report
 from ._run import run_schedule
 from ._scenario import scenario_runner
@@ -66,19 +66,19 @@ def _verify_error(journal: Path) -> JournalCorrupt | None:
     return None
 
 
-async def _trade(seed: int, data: Path, seconds: float) -> int:
+async def _trade(seed: int, data: Path, seconds: float, origin: float) -> int:
     """Run the daemon on ``data`` with alerts flowing; the venue's fill count at the end."""
-    async with open_simulation(seed, data_dir=data) as sim:
+    async with open_simulation(seed, data_dir=data, origin=origin) as sim:
         sim.start_alerts(every=10.0)
         await trio.sleep(seconds)
         return len(sim.venue.ledger(sim.account).fills)
 
 
-async def _refused(seed: int, data: Path) -> str:
+async def _refused(seed: int, data: Path, origin: float) -> str:
     """Start the daemon on ``data``; what stopped it ('' when it ran)."""
     stopped: list[str] = []
     try:
-        async with open_simulation(seed, data_dir=data):
+        async with open_simulation(seed, data_dir=data, origin=origin):
             await trio.sleep(60)
     except* SupervisorGaveUp as group:
         stopped.extend(str(e) for e in group.exceptions)
@@ -91,15 +91,19 @@ async def _refused(seed: int, data: Path) -> str:
 )
 async def journal_corruption(seed: int, fast: bool) -> Report:
     seconds = 60.0 if fast else 600.0
+    # Each start on the same data begins after the last one ended, as a real
+    # restart does (at one origin, the later runs' orders would predate the
+    # earlier runs' and the checks would mix them up).
+    starts = iter(ORIGIN + n * (seconds + 60.0) for n in range(4))
     report = Report(name="journal_corruption", seed=seed, schedule=FaultSchedule(), duration=0.0)
     with tempfile.TemporaryDirectory(prefix="tradeloop-corruption-") as scratch:
         data = Path(scratch) / "var"
         data.mkdir()
         journal = data / "journal.sqlite"
         backup = Path(scratch) / "backup.sqlite"
-        await _trade(seed, data, seconds)
+        await _trade(seed, data, seconds, next(starts))
         saved = await trio.to_thread.run_sync(backup_journal, journal, backup, JOURNAL_TYPES)
-        fills_after_backup = await _trade(seed, data, seconds)
+        fills_after_backup = await _trade(seed, data, seconds, next(starts))
         seqs = await trio.to_thread.run_sync(_fill_seqs, journal)
         report.check(
             "the daemon traded past the backup",
@@ -113,7 +117,7 @@ async def journal_corruption(seed: int, fast: bool) -> Report:
         await trio.to_thread.run_sync(_flip_payload_byte, journal, damaged)
         before = await trio.to_thread.run_sync(_files, data)
 
-        refusal = await _refused(seed, data)
+        refusal = await _refused(seed, data, next(starts))
         report.check("start-up on the damaged journal refused", bool(refusal), refusal[:160])
         error = await trio.to_thread.run_sync(_verify_error, journal)
         report.check(
@@ -136,7 +140,7 @@ async def journal_corruption(seed: int, fast: bool) -> Report:
             restored.moved_aside is not None and await trio.Path(restored.moved_aside).exists(),
             f"moved to {restored.moved_aside}; {restored.report.records} records",
         )
-        async with open_simulation(seed, data_dir=data) as sim:
+        async with open_simulation(seed, data_dir=data, origin=next(starts)) as sim:
             await sim.monitors.open_recording()
             sim.start_alerts(every=10.0)
             run = await run_schedule(sim, FaultSchedule(), seconds, name="journal_corruption")

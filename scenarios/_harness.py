@@ -274,14 +274,20 @@ async def open_simulation(
     data_dir: Path | None = None,
     resubmit_on_timeout: bool = False,
     log_level: str | None = "error",
+    origin: float = ORIGIN,
 ) -> AsyncIterator[Simulation]:
-    """Run the daemon for the block (virtual time when the caller runs under MockClock)."""
+    """Run the daemon for the block (virtual time when the caller runs under MockClock).
+
+    ``origin`` is the epoch time the daemon's clock starts at: a run on a
+    ``data_dir`` an earlier run left must start after it, as a restarted
+    daemon's clock would.
+    """
     if log_level is not None:
         configure_logging(log_level, _Quiet())
     config = simulation_config(config, seed=seed)
     with tempfile.TemporaryDirectory(prefix="tradeloop-sim-") as scratch:
         directory = data_dir if data_dir is not None else Path(scratch)
-        clock = Clock(origin=ORIGIN)
+        clock = Clock(origin=origin)
         tokens = Tokens(operator=OPERATOR_TOKEN, read=None, webhook_secret=WEBHOOK_SECRET)
         journal_faults = JournalFaults()
         switch = CrashSwitch()
