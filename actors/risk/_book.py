@@ -106,7 +106,8 @@ class RiskBook:
         self.stops: dict[Key, StopState] = {}
         self.atr: dict[str, Atr] = {}
         self._atr_period = atr
-        self._intents: list[Intent] = []
+        # sent, not yet seen on an update: by intent id, oldest first
+        self._intents: dict[str, Intent] = {}
         self._seen: set[str] = set()
         self._seen_order: deque[str] = deque()
         self._trades: dict[str, deque[Decimal]] = {}
@@ -154,7 +155,7 @@ class RiskBook:
         return key
 
     def expect(self, intent: Intent) -> None:
-        self._intents.append(intent)
+        self._intents[intent.intent_id] = intent
 
     def apply_order_update(self, update: OrderUpdate) -> tuple[OpenOrder, Intent | None] | None:
         """Track an order; returns it (and the intent it was matched to, if new)."""
@@ -204,19 +205,23 @@ class RiskBook:
             self._entry_remaining[symbol] = total
 
     def _match(self, update: OrderUpdate) -> Intent | None:
+        """The intent an order's first update answers.
+
+        An update that carries an intent id answers that intent or none: a
+        repeated report of an order already closed must not take the intent
+        of a later order on the same terms. Only an update without one (an
+        order from elsewhere) is matched by its terms, oldest intent first.
+        """
         if update.intent_id:
-            for index, intent in enumerate(self._intents):
-                if intent.intent_id == update.intent_id:
-                    del self._intents[index]
-                    return intent
-        for index, intent in enumerate(self._intents):
+            return self._intents.pop(update.intent_id, None)
+        for key, intent in self._intents.items():
             if (
                 intent.strategy == update.strategy
                 and intent.symbol == update.symbol
                 and intent.side is update.side
                 and intent.quantity == update.quantity
             ):
-                del self._intents[index]
+                del self._intents[key]
                 return intent
         return None
 

@@ -121,3 +121,48 @@ def test_entry_sums_match_the_open_orders(script: list[Step]) -> None:
         assert book.reserved(MARGIN) == sum(
             (notional[o.symbol] * o.remaining * MARGIN[o.symbol] for o in entries), Decimal(0)
         )
+
+
+def test_a_repeated_report_of_a_closed_order_leaves_the_next_orders_intent_alone() -> None:
+    """Two orders on the same terms: the first one's second FILLED must not take the second's."""
+    book = _book()
+
+    def intent(n: int, kind: str) -> Intent:
+        return Intent(
+            strategy="s",
+            symbol="AAPL",
+            side=Side.BUY,
+            quantity=Decimal(1),
+            kind=kind,
+            intent_id=f"i{n}",
+        )
+
+    def update(n: int, status: OrderStatus) -> OrderUpdate:
+        return OrderUpdate(
+            client_order_id=f"c{n}",
+            account=ACCOUNT,
+            symbol="AAPL",
+            side=Side.BUY,
+            status=status,
+            quantity=Decimal(1),
+            filled_quantity=Decimal(1 if status is OrderStatus.FILLED else 0),
+            ts=1.0,
+            strategy="s",
+            intent_id=f"i{n}",
+        )
+
+    first, second = intent(1, "entry"), intent(2, "exit")
+    book.expect(first)
+    book.expect(second)
+    assert book.apply_order_update(update(1, OrderStatus.PENDING_SUBMIT)) == (
+        book.orders["c1"],
+        first,
+    )
+    for _ in range(2):  # the session's view, then the venue's own report
+        closed = book.apply_order_update(update(1, OrderStatus.FILLED))
+        assert closed is not None
+        assert closed[0].client_order_id == "c1"
+    opened = book.apply_order_update(update(2, OrderStatus.PENDING_SUBMIT))
+    assert opened is not None
+    assert (opened[0].kind, opened[1]) == ("exit", second)
+    assert "c1" not in book.orders
