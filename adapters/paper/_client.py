@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
+import trio
+
 from actors.messages import Fill, Order, OrderUpdate
 from adapters.broker import BrokerError, BrokerTimeout, VenueAccount, VenueEvent, VenuePosition
 
@@ -90,7 +92,11 @@ class PaperBrokerClient:
 
     async def _call(self, operation: Operation, handle: Callable[[], T]) -> T:
         venue = self._venue
-        await venue.clock.sleep(venue.draw_latency())
+        delay = venue.draw_latency()
+        if delay:
+            await venue.clock.sleep(delay)
+        else:  # no travel: the venue acts now, and the reply's leg lets others run
+            await trio.lowlevel.checkpoint_if_cancelled()
         timeout = venue.faults.check_request(operation)
         if timeout == "timeout_before":
             await venue.clock.sleep(venue.config.request_timeout)
