@@ -31,7 +31,10 @@ from the alert to its fill (strategy, risk, broker session, paper venue),
 p50/p99/max, for each client count. The machine is shared, so its load
 drifts: ``--rounds R`` runs the client counts in turn R times (a fresh daemon
 each), prints each round and then every count's alerts pooled, and the
-ratio of the pooled p99s. Each round also shows the hub's events/s, the CPU
+ratio of the pooled p99s. The p99 of one round's 100 alerts is its second
+slowest: single rounds of the same code ranged from x1.06 to x1.32, so the
+figure reported is ``--trading 100 --clients 0,500 --rounds 8`` (800 alerts
+per count, about five minutes). Each round also shows the hub's events/s, the CPU
 share of the trio thread (``loop``), of the daemon process and of the client
 process, and the garbage collections during the alerts (count, total, slowest).
 The client process runs at ``--client-nice`` (19 by default): its 500 sockets
