@@ -13,7 +13,6 @@ import trio
 from actors.messages import (
     BreakerState,
     BreakerStatus,
-    ExternalAlert,
     GetBreakers,
     ResetBreaker,
     ResetResult,
@@ -40,26 +39,13 @@ from ._scenario import scenario
 __all__: list[str] = []
 
 
-async def _alert(sim: Simulation, symbol: str, action: SignalAction, alert_id: str) -> None:
-    await sim.tree.ref("strategy-tradingview").tell(
-        ExternalAlert(
-            alert_id=alert_id,
-            source="scenario",
-            strategy="tradingview",
-            symbol=symbol,
-            action=action,
-            ts=sim.daemon.world.clock.time(),
-        )
-    )
-
-
 @scenario(
     "flash_crash",
     "SPY drops 20%: the shock breaker trips, positions are kept, entries refused, exits pass",
     schedule=FaultSchedule(faults=(PriceShock(at=150.0, symbol="SPY", drop=0.2, over=30.0),)),
 )
 async def flash_crash(sim: Simulation, report: Report, fast: bool) -> None:
-    await _alert(sim, "SPY", SignalAction.BUY, "fc-entry")
+    await sim.alert("SPY", SignalAction.BUY, "fc-entry")
     await trio.sleep(140)
     before = await portfolio(sim)
     held = {p.symbol: p.quantity for p in before.positions} if before else {}
@@ -76,8 +62,8 @@ async def flash_crash(sim: Simulation, report: Report, fast: bool) -> None:
         "positions were kept through the trip", kept == held, f"before {held}, after {kept}"
     )
     entries_before = len(sim.venue.ledger(sim.account).orders)
-    await _alert(sim, "SPY", SignalAction.BUY, "fc-after-entry")
-    await _alert(sim, "SPY", SignalAction.CLOSE, "fc-exit")
+    await sim.alert("SPY", SignalAction.BUY, "fc-after-entry")
+    await sim.alert("SPY", SignalAction.CLOSE, "fc-exit")
     await trio.sleep(30)
     new = list(sim.venue.ledger(sim.account).orders.values())[entries_before:]
     report.check(

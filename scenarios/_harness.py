@@ -19,6 +19,7 @@ import random
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from pathlib import Path
 
 import msgspec
@@ -192,6 +193,26 @@ class Simulation:
                 await self.monitors.open_slow()
             case DeadClient():
                 await self.monitors.open_dead()
+
+    async def alert(
+        self,
+        symbol: str,
+        action: SignalAction,
+        alert_id: str,
+        quantity: Decimal | None = None,
+    ) -> None:
+        """Tell one TradingView-style alert to the alert strategy, as the webhook does."""
+        await self.tree.ref("strategy-tradingview").tell(
+            ExternalAlert(
+                alert_id=alert_id,
+                source="scenario",
+                strategy="tradingview",
+                symbol=symbol,
+                action=action,
+                ts=self.daemon.world.clock.time(),
+                quantity=quantity,
+            )
+        )
 
     def start_alerts(self, every: float = 20.0, *, strategy: str = "tradingview") -> None:
         """Keep orders flowing: a seeded stream of TradingView-style alerts to ``strategy``.

@@ -25,7 +25,6 @@ from actors.gateway import EVENT_TYPES, GetListenAddress, ListenAddress, open_hu
 from actors.messages import (
     BreakerState,
     BreakerStatus,
-    ExternalAlert,
     GetBreakers,
     ResetBreaker,
     ResetResult,
@@ -44,22 +43,6 @@ __all__: list[str] = []
 _CLIENTS = 3
 
 
-async def _alert(
-    sim: Simulation, symbol: str, action: SignalAction, alert_id: str, quantity: int
-) -> None:
-    await sim.tree.ref("strategy-tradingview").tell(
-        ExternalAlert(
-            alert_id=alert_id,
-            source="scenario",
-            strategy="tradingview",
-            symbol=symbol,
-            action=action,
-            ts=sim.daemon.world.clock.time(),
-            quantity=Decimal(quantity),
-        )
-    )
-
-
 async def _trade_round(sim: Simulation, tag: str) -> None:
     """Open, add to and close positions in two symbols through the alert strategy."""
     steps = (
@@ -70,7 +53,7 @@ async def _trade_round(sim: Simulation, tag: str) -> None:
         ("SPY", SignalAction.CLOSE, 14),
     )
     for number, (symbol, action, quantity) in enumerate(steps):
-        await _alert(sim, symbol, action, f"{tag}-{number}", quantity)
+        await sim.alert(symbol, action, f"{tag}-{number}", Decimal(quantity))
         await trio.sleep(6)
 
 
