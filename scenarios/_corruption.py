@@ -28,12 +28,13 @@ from ._report import Report
 from ._run import run_schedule
 from ._scenario import scenario_runner
 
-__all__: list[str] = []
+__all__ = ["directory_bytes", "fill_seqs", "flip_payload_byte"]
 
 _GUARDS = ("records_keep", "records_stay", "snapshots_keep", "snapshots_stay")
 
 
-def _fill_seqs(journal: Path) -> list[int]:
+def fill_seqs(journal: Path) -> list[int]:
+    """The journal's fill records' sequence numbers, read-only."""
     conn = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
     try:
         return [seq for (seq,) in conn.execute("SELECT seq FROM records WHERE type = 'fill'")]
@@ -41,7 +42,13 @@ def _fill_seqs(journal: Path) -> list[int]:
         conn.close()
 
 
-def _flip_payload_byte(journal: Path, seq: int) -> None:
+def directory_bytes(directory: Path) -> dict[str, bytes]:
+    """Every file of ``directory`` by name, to show that nothing in it was written."""
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def flip_payload_byte(journal: Path, seq: int) -> None:
+    """Change one byte of a record's payload with plain sqlite3, the guards dropped first."""
     conn = sqlite3.connect(journal, isolation_level=None)
     try:
         for trigger in _GUARDS:
@@ -52,10 +59,6 @@ def _flip_payload_byte(journal: Path, seq: int) -> None:
         conn.execute("UPDATE records SET payload = ? WHERE seq = ?", (bytes(damaged), seq))
     finally:
         conn.close()
-
-
-def _files(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
 
 
 def _verify_error(journal: Path) -> JournalCorrupt | None:
@@ -104,7 +107,7 @@ async def journal_corruption(seed: int, fast: bool) -> Report:
         await _trade(seed, data, seconds, next(starts))
         saved = await trio.to_thread.run_sync(backup_journal, journal, backup, JOURNAL_TYPES)
         fills_after_backup = await _trade(seed, data, seconds, next(starts))
-        seqs = await trio.to_thread.run_sync(_fill_seqs, journal)
+        seqs = await trio.to_thread.run_sync(fill_seqs, journal)
         report.check(
             "the daemon traded past the backup",
             bool(seqs) and fills_after_backup > 0,
@@ -114,8 +117,8 @@ async def journal_corruption(seed: int, fast: bool) -> Report:
         if not seqs:
             return report
         damaged = seqs[-1]
-        await trio.to_thread.run_sync(_flip_payload_byte, journal, damaged)
-        before = await trio.to_thread.run_sync(_files, data)
+        await trio.to_thread.run_sync(flip_payload_byte, journal, damaged)
+        before = await trio.to_thread.run_sync(directory_bytes, data)
 
         refusal = await _refused(seed, data, next(starts))
         report.check("start-up on the damaged journal refused", bool(refusal), refusal[:160])
@@ -125,7 +128,7 @@ async def journal_corruption(seed: int, fast: bool) -> Report:
             error is not None and error.seq == damaged and f"seq {damaged}" in str(error),
             str(error),
         )
-        after = await trio.to_thread.run_sync(_files, data)
+        after = await trio.to_thread.run_sync(directory_bytes, data)
         report.check(
             "nothing was overwritten: the data directory is byte-identical",
             after == before,

@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 from decimal import Decimal
@@ -26,6 +25,7 @@ import trio.testing
 
 from actors.gateway import GatewayConfig, HttpConfig, HubConfig, Tokens
 from runtime import Clock
+from scenarios._corruption import directory_bytes, fill_seqs, flip_payload_byte
 from tradeloop._config import Config, JournalConfig
 from tradeloop._daemon import open_daemon
 from tradeloop._journal_cli import TRADENOTE_HEADER
@@ -76,39 +76,13 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return code, captured.out, captured.err
 
 
-def _files(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
-
-
-def _fill_seqs(journal: Path) -> list[int]:
-    conn = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
-    try:
-        return [seq for (seq,) in conn.execute("SELECT seq FROM records WHERE type = 'fill'")]
-    finally:
-        conn.close()
-
-
-def _flip_payload_byte(journal: Path, seq: int) -> None:
-    """Change one byte of a record's payload with plain sqlite3, the guards dropped first."""
-    conn = sqlite3.connect(journal, isolation_level=None)
-    try:
-        for trigger in ("records_keep", "records_stay", "snapshots_keep", "snapshots_stay"):
-            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        (payload,) = conn.execute("SELECT payload FROM records WHERE seq = ?", (seq,)).fetchone()
-        damaged = bytearray(payload)
-        damaged[len(damaged) // 2] ^= 0x01
-        conn.execute("UPDATE records SET payload = ? WHERE seq = ?", (bytes(damaged), seq))
-    finally:
-        conn.close()
-
-
 def test_verify_passes_on_a_journal_the_daemon_wrote(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = _cli(capsys, "journal", "verify", "--data-dir", str(data_dir))
     assert (code, err) == (0, "")
     assert "OK" in out
-    assert _fill_seqs(data_dir / "journal.sqlite"), "the run traded: there are fills to check"
+    assert fill_seqs(data_dir / "journal.sqlite"), "the run traded: there are fills to check"
     code, out, _ = _cli(capsys, "journal", "verify", "--quick", "--data-dir", str(data_dir))
     assert code == 0
     assert "OK" in out
@@ -118,16 +92,16 @@ def test_a_flipped_payload_byte_is_named_and_the_daemon_refuses_to_start(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     journal = data_dir / "journal.sqlite"
-    seq = _fill_seqs(journal)[0]
-    _flip_payload_byte(journal, seq)
-    before = _files(data_dir)
+    seq = fill_seqs(journal)[0]
+    flip_payload_byte(journal, seq)
+    before = directory_bytes(data_dir)
 
     code, out, err = _cli(capsys, "journal", "verify", "--data-dir", str(data_dir))
     assert code == 1
     assert out == ""
     assert f"corrupt at seq {seq}: checksum mismatch" in err
     assert "tradeloop journal restore BACKUP --move-aside" in err
-    assert _files(data_dir) == before, "verify changed nothing"
+    assert directory_bytes(data_dir) == before, "verify changed nothing"
 
     ports = tmp_path / "ports.toml"
     ports.write_text(FREE_PORTS)
@@ -166,7 +140,7 @@ def test_backup_then_restore_move_aside_recovers(
     code, out, err = _cli(capsys, "journal", "backup", str(backup), "--data-dir", str(data_dir))
     assert (code, err) == (0, "")
     assert "records verified" in out
-    _flip_payload_byte(journal, _fill_seqs(journal)[-1])
+    flip_payload_byte(journal, fill_seqs(journal)[-1])
 
     code, _, err = _cli(capsys, "journal", "restore", str(backup), "--data-dir", str(data_dir))
     assert code == 1, "a journal is never replaced unless told to move it aside"
