@@ -50,6 +50,7 @@ _SYMBOLS = ("AAPL", "MSFT")
 _START_TIMEOUT = 20.0  # a cold interpreter on a loaded 2-core machine
 _STOP_TIMEOUT = 15.0
 _SETTLE = 0.5  # after the last restart's reconciliation, before SIGTERM
+_READY_TIMEOUT = 10.0  # for the account's equity to be known after a start
 _RECONCILED = ("adopted", "differences", "resolved", "missing_fills")  # the log entry's counts
 
 
@@ -151,6 +152,21 @@ async def _open_daemon(
                 await process.wait()
     finally:
         log_file.close()
+
+
+async def _until_trading(client: httpx.AsyncClient) -> None:
+    """Wait until the portfolio knows the account's money: risk refuses every order before.
+
+    Orders sent sooner were accepted by the API (202) and then refused by
+    risk, so a kill could find nothing traded at all.
+    """
+    with trio.move_on_after(_READY_TIMEOUT):
+        while True:
+            response = await client.get("/api/portfolio")
+            if response.status_code == 200 and Decimal(str(response.json()["equity"])) > 0:
+                return
+            await trio.sleep(0.02)
+    raise _Abort("the account's equity became known", f"not within {_READY_TIMEOUT:g} s")
 
 
 async def _send_orders(client: httpx.AsyncClient, rng: random.Random) -> tuple[int, list[str]]:
@@ -272,6 +288,7 @@ async def _run(root: Path, seed: int, kills: int, report: Report) -> None:
                     headers={"Authorization": f"Bearer {token}"},
                     timeout=10,
                 ) as client:
+                    await _until_trading(client)
                     sent, refusals = await _send_orders(client, rng)
                 accepted += sent
                 refused += refusals
