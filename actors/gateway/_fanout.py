@@ -54,9 +54,9 @@ WRITE_BATCH_BYTES = 256 * 1024  # one client write gathers up to this much of it
 MAX_REST = 0.04  # an event waits at most this long for the fan-out to rest
 # clients written between checkpoints: each write is ~10 µs of syscall, and every hop of an
 # order that becomes runnable mid-pass waits for the slice in progress (alert-to-fill p99 with
-# 500 clients: 16 cost x1.25, 4 x1.13, 2 x1.04-1.12, 1 x1.05-1.07). Once an eighth of an
-# outbox's worth of events waits for the pass, it is the hub that falls behind (trading's
-# bursts are a handful of events): it takes longer slices, so clients that read keep up
+# 500 clients: 16 cost x1.25, 4 x1.13, 2 x1.04-1.12, 1 x1.05-1.07). Once a pass carries or finds
+# a 32nd of an outbox's worth of events, it is the hub that falls behind (trading's bursts are a
+# handful of events): it takes longer slices, so clients that read keep up
 PASS_SLICE = 1
 BACKLOG_SLICE = 16
 
@@ -86,7 +86,7 @@ class FanOut:
         self.clients = clients
         self.on_cut = on_cut
         self.urgent_at = (outbox_size + 1) // 2
-        self.backlog_at = max(1, outbox_size // 8)
+        self.backlog_at = max(1, outbox_size // 32)
         self.events: list[Event] = []  # published since the pass began
         self.passing: list[Event] = []  # the events the pass in progress writes
         self.dirty: dict[Client, None] = {}  # insertion-ordered: first queued, first written
@@ -166,8 +166,14 @@ class FanOut:
                 await trio.lowlevel.checkpoint()
 
     def _slice(self) -> int:
-        """Clients to write before the next checkpoint: few, unless events pile up meanwhile."""
-        return BACKLOG_SLICE if len(self.events) >= self.backlog_at else PASS_SLICE
+        """Clients to write before the next checkpoint: one, unless the hub is behind.
+
+        Behind means the pass carries, or finds waiting, a 32nd of an outbox's
+        worth of events: a pass that began that way was itself preceded by a
+        flood, so it takes long slices from its first client.
+        """
+        behind = len(self.passing) + len(self.events) >= self.backlog_at
+        return BACKLOG_SLICE if behind else PASS_SLICE
 
     def _catch_up(self, client: Client, events: list[Event]) -> bool:
         """Queue the events after ``client.queued`` it wants; False if that cut it off."""
