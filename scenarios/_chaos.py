@@ -16,6 +16,7 @@ from actors.messages import (
     GetBreakers,
     ResetBreaker,
     ResetResult,
+    Side,
     SignalAction,
     TradingState,
     TripBreaker,
@@ -45,32 +46,68 @@ __all__: list[str] = []
     schedule=FaultSchedule(faults=(PriceShock(at=150.0, symbol="SPY", drop=0.2, over=30.0),)),
 )
 async def flash_crash(sim: Simulation, report: Report, fast: bool) -> None:
-    await sim.alert("SPY", SignalAction.BUY, "fc-entry")
-    await trio.sleep(140)
-    before = await portfolio(sim)
-    held = {p.symbol: p.quantity for p in before.positions} if before else {}
+    """Short SPY and long QQQ into the crash, so every check has a position to judge.
+
+    The short's protective stop rests above the price, so the crash does not
+    take it; had it been taken, its fills are counted. What is checked is
+    that nothing but orders resting before the crash moved a position: the
+    breaker halts, it never liquidates.
+    """
+    started = trio.current_time()
+    await sim.until_trading()
+    await trio.sleep(5)  # and risk has seen the feed's first quotes (a price band needs one)
+    await sim.alert("SPY", SignalAction.SELL, "fc-short")
+    await sim.alert("QQQ", SignalAction.BUY, "fc-bystander")
+    await trio.sleep_until(started + 140)
+    held = await _positions(sim)
+    report.check(
+        "positions were open before the crash",
+        held.get("SPY", Decimal(0)) < 0 < held.get("QQQ", Decimal(0)),
+        f"{held}; risk refused {[(r.symbol, r.check, r.reason) for r in sim.rejections]}",
+    )
+    ledger = sim.venue.ledger(sim.account)
+    resting = set(ledger.orders)
+    fills_before = len(ledger.fills)
     await trio.sleep(60)  # the crash runs its course
     trips = [u for u in sim.breaker_updates if u.state is BreakerState.TRIPPED]
     report.check(
         "a breaker tripped on the crash",
-        bool(trips),
+        any(u.name == "price_shock:SPY" for u in trips),
         ", ".join(f"{u.name} ({u.trading_state})" for u in trips) or "none",
     )
-    after = await portfolio(sim)
-    kept = {p.symbol: p.quantity for p in after.positions} if after else {}
+    moved = ledger.fills[fills_before:]
+    expected = dict(held)
+    for fill in moved:
+        change = fill.side.sign * fill.quantity
+        expected[fill.symbol] = expected.get(fill.symbol, Decimal(0)) + change
+    kept = await _positions(sim)
+    sent = [ledger.orders[cid].order for cid in ledger.orders if cid not in resting]
     report.check(
-        "positions were kept through the trip", kept == held, f"before {held}, after {kept}"
+        "positions were kept through the trip (moved only by orders resting before it)",
+        kept == {s: q for s, q in expected.items() if q} and not sent,
+        f"before {held}, after {kept}; {len(moved)} fills of resting orders, "
+        f"orders sent meanwhile {[(o.symbol, o.side.value, o.quantity) for o in sent]}",
     )
-    entries_before = len(sim.venue.ledger(sim.account).orders)
-    await sim.alert("SPY", SignalAction.BUY, "fc-after-entry")
+    orders_before = set(ledger.orders)
+    await sim.alert("SPY", SignalAction.SELL, "fc-after-entry")
     await sim.alert("SPY", SignalAction.CLOSE, "fc-exit")
     await trio.sleep(30)
-    new = list(sim.venue.ledger(sim.account).orders.values())[entries_before:]
+    new = [ledger.orders[cid].order for cid in ledger.orders if cid not in orders_before]
+    exits = [o for o in new if o.symbol == "SPY" and o.reduce_only and o.side is Side.BUY]
     report.check(
-        "after the trip only exits reached the venue",
-        all(r.order.reduce_only for r in new) and (not held.get("SPY") or bool(new)),
-        f"{[(r.order.side.value, r.order.quantity, r.order.reduce_only) for r in new]}",
+        "after the trip the SPY entry was refused and its exit reached the venue",
+        all(o.reduce_only for o in new) and bool(exits),
+        f"{[(o.symbol, o.side.value, o.quantity, o.reduce_only) for o in new]}",
     )
+    final = await _positions(sim)
+    report.check("the exit closed the short", "SPY" not in final, f"{final}")
+
+
+async def _positions(sim: Simulation) -> dict[str, Decimal]:
+    snapshot = await portfolio(sim)
+    if snapshot is None:
+        return {}
+    return {p.symbol: p.quantity for p in snapshot.positions if p.quantity}
 
 
 @scenario(

@@ -27,7 +27,16 @@ import trio
 
 from actors.broker import broker_session, session_name
 from actors.gateway import Tokens
-from actors.messages import BreakerUpdate, ExternalAlert, Order, OrderUpdate, SignalAction
+from actors.messages import (
+    BreakerUpdate,
+    ExternalAlert,
+    GetPortfolio,
+    Order,
+    OrderUpdate,
+    PortfolioSnapshot,
+    RiskRejected,
+    SignalAction,
+)
 from adapters.market import SyntheticMarket
 from adapters.paper import DuplicateUpdates as VenueDuplicates
 from adapters.paper import Outage, PaperBrokerClient, PaperVenue, Timeout
@@ -43,7 +52,7 @@ from runtime import (
     configure_logging,
     open_tree,
 )
-from runtime.errors import ActorUnavailable
+from runtime.errors import ActorUnavailable, AskInterrupted, AskTimeout
 from runtime.journal import JournalFaults
 from tradeloop._app import build_tree
 from tradeloop._config import Config, JournalConfig
@@ -78,6 +87,7 @@ __all__ = ["OPERATOR_TOKEN", "ORIGIN", "Simulation", "open_simulation", "simulat
 ORIGIN = 1_790_000_000.0
 OPERATOR_TOKEN = "sim-operator-token"
 WEBHOOK_SECRET = "sim-webhook-secret"
+_READY_TIMEOUT = 30.0  # simulated seconds for the account to become known
 
 
 def simulation_config(config: Config | None = None, *, seed: int = 0) -> Config:
@@ -137,6 +147,7 @@ class Simulation:
         self.started = daemon.world.clock.time()
         self.breaker_updates: list[BreakerUpdate] = []
         self.actor_events: list[ActorEvent] = []
+        self.rejections: list[RiskRejected] = []
         self.applied: list[Fault] = []
         self.crashes: list[str] = []
 
@@ -193,6 +204,23 @@ class Simulation:
                 await self.monitors.open_slow()
             case DeadClient():
                 await self.monitors.open_dead()
+
+    async def until_trading(self) -> None:
+        """Wait until the portfolio knows the account's money: risk refuses every order before.
+
+        A simulation's clock starts with the tree; an alert told in its first
+        moments reaches risk before the account's cash does and is refused.
+        """
+        portfolio = self.tree.ref("portfolio")
+        with trio.move_on_after(_READY_TIMEOUT):
+            while True:
+                with contextlib.suppress(ActorUnavailable, AskInterrupted, AskTimeout):
+                    snapshot = await portfolio.ask(GetPortfolio(), timeout=1.0)
+                    assert isinstance(snapshot, PortfolioSnapshot)
+                    if snapshot.portfolio.equity > 0:
+                        return
+                await trio.sleep(0.1)
+        raise RuntimeError(f"the account's equity was not known within {_READY_TIMEOUT:g} s")
 
     async def alert(
         self,
@@ -252,6 +280,7 @@ class Simulation:
             "sim-probe",
             Subscribe(BreakerUpdate, capacity=100_000),
             Subscribe(ActorEvent, capacity=100_000),
+            Subscribe(RiskRejected, capacity=100_000),
             capacity=100_000,
         )
         task_status.started()
@@ -260,6 +289,8 @@ class Simulation:
                 self.breaker_updates.append(message)
             elif isinstance(message, ActorEvent):
                 self.actor_events.append(message)
+            elif isinstance(message, RiskRejected):
+                self.rejections.append(message)
 
 
 def _with_client(spec: SupervisorSpec, config: Config, client: PaperBrokerClient) -> SupervisorSpec:
