@@ -11,6 +11,11 @@ acknowledgement); the book makes sense of it with two rules:
   execution id and the filled quantity and average price are computed from
   them, so a duplicated fill is never booked twice and a fill that arrives
   after a cancel acknowledgement (the race every venue has) is still booked.
+  A report that the order filled moves it only as far as its booked
+  executions go: the venue's answer to a submission can overtake the
+  execution on the update stream, and an order called filled with nothing
+  booked would close it for everyone downstream while its position has not
+  moved yet.
 
 The book is pure and synchronous; the session actor journals before it
 applies, and publishes what the book says changed.
@@ -184,8 +189,15 @@ class OrderBook:
         self._moved(tracked)
         return True
 
-    def apply_update(self, update: OrderUpdate) -> bool:
-        """Apply a venue's report; False when it was stale, a repeat, or unknown."""
+    def apply_update(self, update: OrderUpdate, *, as_reported: bool = False) -> bool:
+        """Apply a venue's report; False when it was stale, a repeat, or unknown.
+
+        A filled or partially filled status counts only as far as the executions
+        booked for the order back it (it stays accepted until they arrive);
+        ``as_reported`` takes it as it is, for a status whose executions cannot
+        come any more (reconciliation has fetched all the venue still has) or
+        that the session's own journal recorded.
+        """
         tracked = self._orders.get(update.client_order_id)
         if tracked is None:
             return False
@@ -194,8 +206,9 @@ class OrderBook:
             tracked.venue_order_id = update.venue_order_id
             changed = True
         current = tracked.status
-        if not current.is_terminal and _RANK[update.status] > _RANK[current]:
-            tracked.status = update.status
+        status = update.status if as_reported else _backed(tracked, update.status)
+        if not current.is_terminal and _RANK[status] > _RANK[current]:
+            tracked.status = status
             tracked.reason = update.reason
             changed = True
         if changed:
@@ -255,3 +268,12 @@ class OrderBook:
     def extend_executions(self, execution_ids: Iterable[str]) -> None:
         for execution_id in execution_ids:
             self._executions[execution_id] = None
+
+
+def _backed(tracked: TrackedOrder, status: OrderStatus) -> OrderStatus:
+    """``status`` as far as the order's booked executions back it."""
+    if status is OrderStatus.FILLED and tracked.filled < tracked.order.quantity:
+        return OrderStatus.PARTIALLY_FILLED if tracked.filled else OrderStatus.ACCEPTED
+    if status is OrderStatus.PARTIALLY_FILLED and not tracked.filled:
+        return OrderStatus.ACCEPTED
+    return status

@@ -218,5 +218,5 @@ def _restore_update(book: OrderBook, update: OrderUpdate) -> None:
     tracked = book.get(update.client_order_id)
     if tracked is None:
         return
-    if not book.apply_update(update) and not tracked.status.is_terminal:
+    if not book.apply_update(update, as_reported=True) and not tracked.status.is_terminal:
         book.mark(update.client_order_id, update.status, update.ts, update.reason)

@@ -179,4 +179,6 @@ async def _ask_venue(
         if missing is OrderStatus.UNKNOWN:
             session.unknown_since[cid] = session.ctx.clock.time()
     else:
-        await session.on_update(update)
+        # The executions the venue still has are booked (step 2): what it reports is
+        # all that can be known, even if fills it once sent are gone from its history.
+        await session.on_update(update, as_reported=True)

@@ -15,7 +15,10 @@ The rules, in the order an order meets them:
    One the venue still does not know after ``resolve_grace`` never arrived
    and is rejected.
 4. Every execution is journaled before it is published, and booked once
-   (by execution id). A status the venue reports is journaled behind
+   (by execution id). An order is filled when its executions are booked, not
+   when a reply says so; executions a reply reports that the stream has not
+   delivered ``resolve_grace`` seconds later are fetched by reconnecting
+   (rule 6). A status the venue reports is journaled behind
    everything before it but published without waiting for the disk: if the
    process dies first, the restart asks the venue about the order anyway.
    Status changes the session decides itself are durable first.
@@ -223,6 +226,9 @@ class _Session:
         self.ready = False
         self.held: dict[str, deque[tuple[str, float]]] = defaultdict(deque)
         self.unknown_since: dict[str, float] = {}
+        # Orders the venue reports executed beyond their booked executions:
+        # since when, and how much it reported.
+        self.awaiting: dict[str, tuple[float, Decimal]] = {}
         self.querying: set[str] = set()
         self.inflight: dict[str, int] = {}  # submissions awaiting their answer, per symbol
         self.venue_positions: dict[str, Decimal] = {}
@@ -277,12 +283,13 @@ class _Session:
     def arm(self, *, force: bool = False) -> None:
         """Tick once in ``resolve_interval`` if anything waits on time passing.
 
-        Only unknown orders (queried on each tick) and held ones (refused
-        after ``max_hold``) do; with neither, nothing ticks, and a session
+        Only unknown orders (queried on each tick), held ones (refused
+        after ``max_hold``) and executions awaited from the stream do; with
+        none of them, nothing ticks, and a session
         with nothing unresolved costs no wake-up a second (a replay's
         virtual clock would spend a scheduler pass on each).
         """
-        if not self.tick_armed and (force or self.unknown_since or self.held):
+        if not self.tick_armed and (force or self.unknown_since or self.held or self.awaiting):
             self.tick_armed = True
             self.spawn(self.tick)
 
@@ -554,16 +561,24 @@ class _Session:
         else:
             await self.on_update(event)
 
-    async def on_update(self, update: OrderUpdate) -> None:
+    async def on_update(self, update: OrderUpdate, *, as_reported: bool = False) -> None:
+        """Apply a venue's report; see :meth:`OrderBook.apply_update` for ``as_reported``."""
         tracked = self.book.get(update.client_order_id)
         if tracked is None:
             await self.adopt(update, "the venue reported an order this session never placed")
             return
-        if self.book.apply_update(update):
+        if self.book.apply_update(update, as_reported=as_reported):
             view = tracked.view()
             self.writer.write([view])
             await self.publish(view)  # not after its write: see rule 4
             await self.settled(tracked)
+        if not as_reported and update.filled_quantity > tracked.filled:
+            cid = update.client_order_id
+            since, reported = self.awaiting.get(
+                cid, (self.ctx.clock.time(), update.filled_quantity)
+            )
+            self.awaiting[cid] = (since, max(reported, update.filled_quantity))
+            self.arm()
 
     async def on_fill(self, fill: Fill) -> None:
         """Book an execution once, and publish it (and its order's view) once it is durable."""
@@ -585,6 +600,9 @@ class _Session:
             fill = msgspec.structs.replace(fill, strategy=tracked.order.strategy)
         status_before = tracked.status
         self.memory.book_fill(fill)
+        awaited = self.awaiting.get(fill.client_order_id)
+        if awaited is not None and tracked.filled >= awaited[1]:
+            del self.awaiting[fill.client_order_id]
         view = tracked.view()
         written = self.writer.write([fill, view])
         await self.publish(fill, after=written)
@@ -671,6 +689,21 @@ class _Session:
                     )
             if not queue:
                 del self.held[symbol]
+        late = sorted(
+            cid
+            for cid, (since, _) in self.awaiting.items()
+            if now - since >= self.config.resolve_grace
+        )
+        if late:
+            await self.alert(
+                AlertSeverity.WARNING,
+                f"executions the venue reported for {', '.join(late[:5])} did not arrive on "
+                f"the update stream within {self.config.resolve_grace:g}s; reconnecting to "
+                "fetch them",
+                orders=",".join(late),
+            )
+            await self.writer.drain()
+            raise BrokerUnavailable(f"the update stream lost the executions of {late[:5]}")
         self.book.forget_closed(self.config.keep_closed_orders)
         self.arm(force=unknown)
 

@@ -36,6 +36,7 @@ from actors.messages import (
     Trade,
 )
 from actors.portfolio import PORTFOLIO_SUBSCRIPTIONS, portfolio_actor
+from adapters.broker import BrokerClient
 from adapters.paper import LatencyModel, PaperConfig, PaperVenue
 from runtime import (
     ActorCrashed,
@@ -124,8 +125,13 @@ def tree_spec(
     portfolio: bool = False,
     journal_faults: JournalFaults | None = None,
     root: Strategy = Strategy.REST_FOR_ONE,
+    client: BrokerClient | None = None,
 ) -> SupervisorSpec:
-    """The daemon's shape, cut down: journal, (portfolio,) brokers/broker-paper."""
+    """The daemon's shape, cut down: journal, (portfolio,) brokers/broker-paper.
+
+    The session reaches ``venue`` through ``client`` when given (a client
+    that misbehaves the way a real venue's can), else through its own client.
+    """
     children: list[ChildSpec | SupervisorSpec] = [
         ChildSpec(
             name=JOURNAL,
@@ -156,7 +162,7 @@ def tree_spec(
             children=(
                 ChildSpec(
                     name=SESSION,
-                    actor=broker_session(venue.client(ACCOUNT), JournalPort(), config),
+                    actor=broker_session(client or venue.client(ACCOUNT), JournalPort(), config),
                     mailbox_capacity=4096,
                 ),
             ),
@@ -335,10 +341,17 @@ async def running(
     portfolio: bool = False,
     journal_faults: JournalFaults | None = None,
     root: Strategy = Strategy.REST_FOR_ONE,
+    client: BrokerClient | None = None,
 ) -> AsyncIterator[tuple[Tree, Probe]]:
     """The tree, and a probe on what the session publishes, once it has reconciled."""
     spec = tree_spec(
-        journal_path, venue, config, portfolio=portfolio, journal_faults=journal_faults, root=root
+        journal_path,
+        venue,
+        config,
+        portfolio=portfolio,
+        journal_faults=journal_faults,
+        root=root,
+        client=client,
     )
     async with open_tree(spec, clock=venue.clock) as tree:
         reader = tree.inbox(

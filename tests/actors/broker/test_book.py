@@ -74,6 +74,34 @@ def test_fills_are_booked_once_and_set_quantity_and_average() -> None:
     assert (tracked.filled, tracked.average_price) == (Decimal(10), Decimal("100.6"))
 
 
+def test_a_fill_status_counts_only_as_far_as_the_booked_executions() -> None:
+    book = OrderBook()
+    tracked = book.add(ORDER, 0.0)
+    statuses = []
+    assert book.apply_update(_update(OrderStatus.FILLED))  # the answer beat the fill
+    statuses.append(tracked.status)
+    assert book.open_orders() == [tracked]
+    assert not book.apply_update(_update(OrderStatus.PARTIALLY_FILLED))
+    book.apply_fill(_fill("E1", 4, "100.00"))
+    statuses.append(tracked.status)
+    assert not book.apply_update(_update(OrderStatus.FILLED))  # 4 of 10 booked
+    book.apply_fill(_fill("E2", 6, "100.00"))
+    statuses.append(tracked.status)
+    assert statuses == [
+        OrderStatus.ACCEPTED,
+        OrderStatus.PARTIALLY_FILLED,
+        OrderStatus.FILLED,
+    ]
+    assert book.open_orders() == []
+
+
+def test_a_fill_status_as_reported_is_taken_without_executions() -> None:
+    book = OrderBook()
+    tracked = book.add(ORDER, 0.0)
+    assert book.apply_update(_update(OrderStatus.FILLED), as_reported=True)
+    assert (tracked.status, tracked.filled) == (OrderStatus.FILLED, Decimal(0))
+
+
 def test_a_fill_after_a_cancel_is_still_booked() -> None:
     book = OrderBook()
     book.add(ORDER, 0.0)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -11,14 +13,23 @@ from trio.testing import MockClock
 from actors.broker import SessionConfig
 from actors.messages import (
     AccountStatus,
+    Alert,
     Fill,
     GetAccount,
     OrderStatus,
     OrderType,
+    OrderUpdate,
     ReconciliationReport,
     Side,
 )
-from adapters.paper import DuplicateUpdates, Outage, ReorderUpdates
+from adapters.broker import VenueEvent
+from adapters.paper import (
+    DuplicateUpdates,
+    Outage,
+    PaperBrokerClient,
+    PaperVenue,
+    ReorderUpdates,
+)
 from runtime import ActorCrashed, ActorRestarting, Clock
 
 from ._harness import (
@@ -35,6 +46,16 @@ from ._harness import (
     running,
     trade,
 )
+
+
+def unbacked(updates: list[OrderUpdate]) -> list[str]:
+    """Published fill statuses that the order's booked executions do not back."""
+    return [
+        f"{u.client_order_id} {u.status} with {u.filled_quantity} of {u.quantity}"
+        for u in updates
+        if (u.status is OrderStatus.FILLED and u.filled_quantity != u.quantity)
+        or (u.status is OrderStatus.PARTIALLY_FILLED and not 0 < u.filled_quantity < u.quantity)
+    ]
 
 
 def cid(n: int) -> str:
@@ -118,6 +139,7 @@ async def test_duplicated_and_reordered_updates_book_each_fill_once_and_move_for
             venue_fills, key=lambda f: f.execution_id
         )
         assert backward_moves(probe.updates()) == []
+        assert unbacked(probe.updates()) == []
         assert venue.faults.injected["duplicate_updates"] > 0
         assert venue.faults.injected["reorder_updates"] > 0
         status: AccountStatus = await session.ask(GetAccount())
@@ -128,3 +150,55 @@ async def test_duplicated_and_reordered_updates_book_each_fill_once_and_move_for
         )
         for n in (1, 2, 3):
             assert probe.updates(cid(n))[-1].status is OrderStatus.FILLED
+
+
+class _LosesFirstFill(PaperBrokerClient):
+    """The venue's update stream loses the first execution it carries; the venue keeps it."""
+
+    def __init__(self, venue: PaperVenue, account: str) -> None:
+        super().__init__(venue, account)
+        self.lost: list[Fill] = []
+
+    @asynccontextmanager
+    async def open_updates(self) -> AsyncIterator[AsyncIterator[VenueEvent]]:
+        async with super().open_updates() as stream:
+            yield self._losing(stream)
+
+    async def _losing(self, stream: AsyncIterator[VenueEvent]) -> AsyncIterator[VenueEvent]:
+        async for event in stream:
+            if isinstance(event, Fill) and not self.lost:
+                self.lost.append(event)
+                continue
+            yield event
+
+
+async def test_an_order_is_filled_by_its_executions_and_a_lost_one_is_fetched(
+    autojump_clock: MockClock, tmp_path: Path
+) -> None:
+    """The submit's answer says filled, the stream loses the fill: no fill status
+    is published until the execution is booked, and the session reconnects to fetch it."""
+    # Both the stream's own update and the submission's answer report the order filled.
+    venue = make_venue(Clock(origin=ORIGIN))
+    quote(venue, "AAPL", "100.00", "100.02")
+    client = _LosesFirstFill(venue, ACCOUNT)
+    async with running(tmp_path / "journal.db", venue, client=client) as (tree, probe):
+        await tree.ref(SESSION).tell(order("AAPL", Side.BUY, 10))
+        accepted = await probe.status(cid(1), OrderStatus.ACCEPTED)
+        alert = await probe.wait(Alert, lambda a: "did not arrive" in a.message)
+        assert cid(1) in alert.message
+        assert [u.status for u in probe.updates(cid(1))] == [
+            OrderStatus.PENDING_SUBMIT,
+            OrderStatus.SUBMITTED,
+            OrderStatus.ACCEPTED,
+        ]
+        assert alert.ts - accepted.ts >= CONFIG.resolve_grace
+        await probe.wait(ActorRestarting, lambda e: e.actor == SESSION)
+        report = await probe.wait(ReconciliationReport, lambda r: bool(r.missing_fills))
+        (lost,) = client.lost
+        assert report.missing_fills == (lost.execution_id,)
+        filled = await probe.status(cid(1), OrderStatus.FILLED)
+        assert (filled.filled_quantity, filled.average_price) == (D(10), lost.price)
+        await probe.settle()
+        assert fills_in(await journal(tree, "fill")) == [lost]
+        assert [u.status for u in probe.updates(cid(1))].count(OrderStatus.FILLED) == 1
+        assert unbacked(probe.updates()) == []
