@@ -6,7 +6,9 @@ Each order goes through ``PaperBrokerClient.submit`` (latency model at 0, no
 faults) with an update stream open and drained, as a broker session would.
 Shapes: market orders (filled on arrival against the quote), and limit
 orders that rest and are filled by the next quote that crosses them. Each
-runs without a state file and with one (a JSON rewrite and fsync per change).
+runs without a state file and with one (an fsync per change), and with one
+on a venue that has already traded ``--aged`` orders (default 10,000): a
+venue that runs for months must not write more per change as it ages.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import trio
 
 import runtime
@@ -40,12 +43,13 @@ def _quote(venue: PaperVenue, bid: str, ask: str) -> None:
     )
 
 
-async def _run(orders: int, order_type: OrderType, state_path: Path | None) -> float:
+async def _run(orders: int, order_type: OrderType, state_path: Path | None, aged: int = 0) -> float:
+    """Orders per second over ``orders``, after ``aged`` orders that are not timed."""
     # three events per order and no latency to pace the submitter: room for all of them
     config = PaperConfig(latency=LatencyModel(base=0, jitter=0), stream_capacity=4 * orders)
     venue = PaperVenue(
         {"AAPL": Instrument(symbol="AAPL")},
-        config,
+        msgspec.structs.replace(config, stream_capacity=4 * (orders + aged)),
         rng=random.Random(1),
         clock=runtime.Clock(),
         state_path=state_path,
@@ -61,7 +65,9 @@ async def _run(orders: int, order_type: OrderType, state_path: Path | None) -> f
 
         nursery.start_soon(drain)
         start = time.perf_counter()
-        for n in range(orders):
+        for n in range(orders + aged):
+            if n == aged:
+                start = time.perf_counter()
             side = Side.BUY if n % 2 == 0 else Side.SELL
             limit = None
             if order_type is OrderType.LIMIT:
@@ -85,23 +91,29 @@ async def _run(orders: int, order_type: OrderType, state_path: Path | None) -> f
                 _quote(venue, "100.00", "100.02")
         elapsed = time.perf_counter() - start
         nursery.cancel_scope.cancel()
-    assert len(venue.ledger(ACCOUNT).fills) == orders
+    assert venue.ledger(ACCOUNT).fills[-1].execution_id == f"P-{orders + aged}"
     return orders / elapsed
 
 
-async def main(orders: int) -> None:
+async def main(orders: int, aged: int) -> None:
     print(f"paper venue, {orders} orders per shape (submit -> fill, latency 0)")
     with tempfile.TemporaryDirectory() as directory:
         for order_type in (OrderType.MARKET, OrderType.LIMIT):
-            for label, path in (("memory", None), ("state file", Path(directory) / "s.json")):
+            runs = (("memory", False, 0), ("state file", True, 0), ("aged file", True, aged))
+            for n, (label, on_disk, before) in enumerate(runs):
+                path = Path(directory) / f"{order_type}-{n}.json" if on_disk else None
                 count = orders if path is None else max(1, orders // 10)
-                if path is not None and path.exists():
-                    path.unlink()
-                rate = await _run(count, order_type, path)
-                print(f"  {order_type:<7} {label:<11} {rate:>10,.0f} orders/s  ({count} orders)")
+                rate = await _run(count, order_type, path, before)
+                after = f", after {before:,}" if before else ""
+                print(
+                    f"  {order_type:<7} {label:<11} {rate:>10,.0f} orders/s"
+                    f"  ({count} orders{after})"
+                )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=5000)
-    trio.run(main, parser.parse_args().orders)
+    parser.add_argument("--aged", type=int, default=10_000)
+    arguments = parser.parse_args()
+    trio.run(main, arguments.orders, arguments.aged)

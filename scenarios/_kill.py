@@ -9,7 +9,7 @@ The next start on the same data dir must reconcile with the paper venue's
 persisted state without adopting an unknown order or leaving a position
 different. Fast mode kills once; full mode kills three times in a row on the
 same data dir (each restart trades on and is killed again). The last start
-is stopped with SIGTERM, then the journal and ``paper-venue.json`` must agree
+is stopped with SIGTERM, then the journal and the paper venue's files must agree
 to the cent and the venue must never have seen a client order id twice
 (invariants 1 and 2).
 """
@@ -30,12 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import msgspec
 import trio
 
 from actors.messages import AccountOpened, Fill, Order
 from adapters.market import default_universe
-from adapters.paper import VenueState
+from adapters.paper import read_state
 from runtime.journal import JournalStore
 from tradeloop._journaling import JOURNAL_TYPES
 
@@ -202,7 +201,7 @@ def _journal(data_dir: Path) -> tuple[list[AccountOpened], list[Order], list[Fil
 
 def _journal_against_venue(data_dir: Path) -> tuple[list[Check], int]:
     """Invariants 1 and 2 on the stopped daemon's files; (checks, fills booked)."""
-    venue = msgspec.json.decode((data_dir / "paper-venue.json").read_bytes(), type=VenueState)
+    venue = read_state(data_dir / "paper-venue.json")
     account = venue.accounts["paper"]
     opened, orders, fills = _journal(data_dir)
     instruments = {p.instrument.symbol: p.instrument for p in default_universe()}

@@ -28,6 +28,7 @@ from ._state import AccountState as AccountState
 from ._state import OrderRecord as OrderRecord
 from ._state import PositionRecord as PositionRecord
 from ._state import VenueState as VenueState
+from ._statefile import read_state as read_state
 from ._venue import PaperVenue as PaperVenue
 from .errors import PaperStateError as PaperStateError
 from .errors import PaperVenueError as PaperVenueError
@@ -57,4 +58,5 @@ __all__ = [
     "TimeoutMode",
     "VenueState",
     "load_fault_plan",
+    "read_state",
 ]

@@ -91,7 +91,10 @@ class PaperConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     is how long a client waits before a fault-injected timeout is reported.
     ``stream_capacity`` bounds each update subscriber's buffer: one that falls
     that far behind is disconnected rather than slowing the venue.
-    ``fill_history`` is how many executions are kept for ``fills(after=)``.
+    ``fill_history`` is how many executions are kept for ``fills(after=)``, and
+    ``order_history`` how many finished orders for ``get_order`` and against a
+    client order id used twice (open orders are always kept); the oldest are
+    forgotten first, so a venue that runs for months holds a bounded history.
     """
 
     participation: Decimal = Decimal("0.25")
@@ -106,7 +109,8 @@ class PaperConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     calendar: SessionCalendar = SessionCalendar()
     request_timeout: Seconds = 5.0
     stream_capacity: Annotated[int, msgspec.Meta(ge=1)] = 1000
-    fill_history: Annotated[int, msgspec.Meta(ge=1)] = 100_000
+    fill_history: Annotated[int, msgspec.Meta(ge=1)] = 10_000
+    order_history: Annotated[int, msgspec.Meta(ge=1)] = 10_000
     faults: FaultPlan = FaultPlan()
 
     def __post_init__(self) -> None:

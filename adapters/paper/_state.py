@@ -1,28 +1,21 @@
-"""The venue's persisted state, and its one file.
+"""The venue's state: what a restart must not lose, as it is kept in memory.
 
-Everything a restart must not lose lives here: each account's cash, positions,
-orders (resting ones keep working after a restart) and executions, plus the
-id counters so that an execution id is never reused. The file is JSON,
-written atomically (a temporary file, fsync, ``os.replace``) after every
-change, and validated with msgspec when read: a file that does not decode is
-refused with its path and the failing field, and never overwritten.
+Each account's cash, positions, orders (resting ones keep working after a
+restart) and executions, plus the id counters so that an execution id is
+never reused. How it is kept on disk is :mod:`._statefile`'s business.
 """
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import msgspec
 
 from actors.messages import Fill, Order, OrderStatus, OrderUpdate
 
-from .errors import PaperStateError
+__all__ = ["AccountState", "HistoryRef", "OrderRecord", "PositionRecord", "VenueState"]
 
-__all__ = ["AccountState", "OrderRecord", "PositionRecord", "StateFile", "VenueState"]
-
-STATE_VERSION = 1
+STATE_VERSION = 2  # 1: one file holding every order and execution
 
 
 class OrderRecord(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -88,50 +81,18 @@ class AccountState(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     submissions: dict[str, int] = msgspec.field(default_factory=dict)
 
 
+class HistoryRef(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Which history file holds the finished orders and executions, and how much of it."""
+
+    generation: int
+    size: int
+
+
 class VenueState(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The whole state in memory; on disk, its live part with ``history`` naming the rest."""
+
     version: int = STATE_VERSION
     next_execution: int = 1
     next_order: int = 1
     accounts: dict[str, AccountState] = msgspec.field(default_factory=dict)
-
-
-class StateFile:
-    """Where the state lives: read once at start, rewritten whole after changes."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._encoder = msgspec.json.Encoder()
-
-    def load(self) -> VenueState:
-        """The stored state, a fresh one if there is no file yet."""
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return VenueState()
-        except OSError as exc:
-            raise PaperStateError(self.path, f"cannot be read: {exc.strerror or exc}") from None
-        try:
-            state = msgspec.json.decode(data, type=VenueState)
-        except msgspec.DecodeError as exc:
-            raise PaperStateError(self.path, str(exc)) from None
-        if state.version != STATE_VERSION:
-            raise PaperStateError(
-                self.path, f"version {state.version} is not {STATE_VERSION} - at `$.version`"
-            )
-        return state
-
-    def save(self, state: VenueState) -> None:
-        self.write(self.encode(state))
-
-    def encode(self, state: VenueState) -> bytes:
-        return self._encoder.encode(state)
-
-    def write(self, data: bytes) -> None:
-        """Replace the file with ``data``, durably (safe to run in a worker thread)."""
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+    history: HistoryRef | None = None

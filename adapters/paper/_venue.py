@@ -5,8 +5,11 @@ The market simulator's listeners call :meth:`PaperVenue.on_quote` and
 expire DAY orders. Accounts reach the venue only through
 :class:`~adapters.paper.PaperBrokerClient` (the ``BrokerClient`` every
 adapter implements), which adds latency and faults on top of the synchronous
-request handlers here. Every handler that changes state rewrites the state
-file before it returns, so what a client was told survives a restart.
+request handlers here. Every handler that changes state counts the change,
+and :meth:`PaperVenue.persist` writes it (see :mod:`._statefile`) before
+anything leaves the venue, so what a client was told survives a restart.
+The history kept of finished orders and executions is bounded
+(``order_history``, ``fill_history``): the oldest are forgotten first.
 
 Matching, in short: a market order fills in full at once at the far touch
 plus slippage; a limit order takes a ``participation`` share of the displayed
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import bisect
 import random
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -56,7 +59,8 @@ from ._config import PaperConfig
 from ._faults import Faults
 from ._ledger import apply_fill, commission_total
 from ._pricing import Market, is_stop, limit_touch, market_price, stop_hit, take, trade_reaches
-from ._state import AccountState, OrderRecord, StateFile, VenueState
+from ._state import AccountState, OrderRecord, VenueState
+from ._statefile import Finished, StateFile
 from ._stream import Subscriber
 from .errors import PaperStateError
 
@@ -90,8 +94,14 @@ class PaperVenue:
         self.clock = clock
         self._latency_rng = random.Random(rng.getrandbits(64))
         self.faults = Faults(config.faults, rng=random.Random(rng.getrandbits(64)), clock=clock)
-        self._file = StateFile(state_path) if state_path is not None else None
+        self._file = None
+        if state_path is not None:
+            self._file = StateFile(
+                state_path, keep_orders=config.order_history, keep_fills=config.fill_history
+            )
         self._state = self._file.load() if self._file is not None else VenueState()
+        self._unwritten: list[Finished] = []  # for the history file, at the next persist
+        self._finished: dict[str, deque[str]] = {}  # per account, finished orders, oldest first
         self._markets = {symbol: Market() for symbol in self.instruments}
         self._working: dict[str, dict[_Key, OrderRecord]] = {s: {} for s in self.instruments}
         self._next_expiry = _NEVER
@@ -110,7 +120,7 @@ class PaperVenue:
         if account not in self._state.accounts:
             self._state.accounts[account] = AccountState(initial_cash=cash, cash=cash)
             if self._file is not None:  # before the loop runs: written at once
-                self._file.save(self._state)
+                self._file.save(self._state, self._open_orders())
 
     def client(self, account: str) -> PaperBrokerClient:
         from ._client import PaperBrokerClient
@@ -237,11 +247,11 @@ class PaperVenue:
 
         Nothing leaves the venue before it is durable, as at a real venue: the
         client awaits this before it answers a request, and an update stream
-        before it hands over an event. The state is encoded here, in the trio
-        thread (so it is not changed while encoded), and written and fsynced
-        in a worker thread: a slow disk delays whoever waits for it, never the
-        event loop the rest of the daemon runs on. Changes made meanwhile go
-        in the next write.
+        before it hands over an event. The changes are encoded here, in the trio
+        thread (so the state does not change while encoded), and written and
+        fsynced in a worker thread: a slow disk delays whoever waits for it,
+        never the event loop the rest of the daemon runs on. Changes made
+        meanwhile go in the next write.
         """
         if self._durable >= self._changes:
             return
@@ -250,11 +260,16 @@ class PaperVenue:
             if self._durable >= changes:
                 return  # written while this waited for the lock
             assert self._file is not None
-            data = self._file.encode(self._state)
-            if self._io == "inline":
-                self._file.write(data)
-            else:
-                await trio.to_thread.run_sync(self._file.write, data)
+            unwritten, self._unwritten = self._unwritten, []
+            job = self._file.prepare(self._state, self._open_orders(), unwritten)
+            try:
+                if self._io == "inline":
+                    self._file.write(job)
+                else:
+                    await trio.to_thread.run_sync(self._file.write, job)
+            except BaseException:
+                self._file.rewrite_next()
+                raise
             self._durable = changes
 
     # -- requests (the client adds latency and faults around these) -------------------
@@ -267,7 +282,10 @@ class PaperVenue:
         cid = order.client_order_id
         acct.submissions[cid] = acct.submissions.get(cid, 0) + 1
         self._dirty = True
-        if cid in acct.orders:
+        existing = acct.orders.get(cid)
+        if existing is not None:
+            if not existing.status.is_open and self._file is not None:
+                self._unwritten.append((account, existing))  # its submissions changed
             self._save()
             raise BrokerRejected(f"duplicate client order id {cid!r}: the venue already has it")
         now = self.clock.time()
@@ -282,6 +300,7 @@ class PaperVenue:
         refusal = self._refusal(account, order)
         if refusal is not None:
             record.status, record.reason = OrderStatus.REJECTED, refusal
+            self._finish_order(account, record)
             self._emit(account, record.update())
         else:
             if order.time_in_force is TimeInForce.DAY:
@@ -501,6 +520,8 @@ class PaperVenue:
         acct.fills.append(fill)
         if len(acct.fills) > self.config.fill_history:
             del acct.fills[: len(acct.fills) - self.config.fill_history]
+        if self._file is not None:
+            self._unwritten.append((account, fill))
         record.filled_quantity = filled
         record.filled_notional += price * quantity
         record.commission = total
@@ -510,6 +531,7 @@ class PaperVenue:
         )
         if record.status is OrderStatus.FILLED:
             self._working[order.symbol].pop((account, order.client_order_id), None)
+            self._finish_order(account, record)
         self._dirty = True
         self._emit(account, fill)
         self._emit(account, record.update())
@@ -518,8 +540,32 @@ class PaperVenue:
     def _finish(self, account: str, record: OrderRecord, status: OrderStatus, reason: str) -> None:
         record.status, record.reason, record.ts = status, reason, self.clock.time()
         self._working[record.order.symbol].pop((account, record.order.client_order_id), None)
+        self._finish_order(account, record)
         self._dirty = True
         self._emit(account, record.update())
+
+    def _finish_order(self, account: str, record: OrderRecord) -> None:
+        """A finished order goes to the history; beyond ``order_history`` the oldest goes."""
+        if self._file is not None:
+            self._unwritten.append((account, record))
+        finished = self._finished.setdefault(account, deque())
+        finished.append(record.order.client_order_id)
+        self._forget(account, finished)
+
+    def _forget(self, account: str, finished: deque[str]) -> None:
+        acct = self._state.accounts[account]
+        while len(finished) > self.config.order_history:
+            cid = finished.popleft()
+            del acct.orders[cid]
+            acct.submissions.pop(cid, None)
+
+    def _open_orders(self) -> dict[str, dict[str, OrderRecord]]:
+        """Each account's open orders, from the book of working orders."""
+        orders: dict[str, dict[str, OrderRecord]] = {}
+        for working in self._working.values():
+            for (account, cid), record in working.items():
+                orders.setdefault(account, {})[cid] = record
+        return orders
 
     def _stop_hit(self, record: OrderRecord, price: Decimal) -> bool:
         assert record.order.stop_price is not None
@@ -625,10 +671,18 @@ class PaperVenue:
         self._dirty = False
 
     def _index_loaded_state(self) -> None:
-        """Put loaded working orders back on the book; refuse state naming unknown symbols."""
+        """Put loaded working orders back on the book; refuse state naming unknown symbols.
+
+        The history loaded is cut to what this configuration keeps.
+        """
         for account, acct in self._state.accounts.items():
             for symbol in acct.positions:
                 self._known(symbol, f"$.accounts.{account}.positions.{symbol}")
+            finished = self._finished[account] = deque(
+                cid for cid, record in acct.orders.items() if not record.status.is_open
+            )
+            self._forget(account, finished)
+            del acct.fills[: max(0, len(acct.fills) - self.config.fill_history)]
             for cid, record in acct.orders.items():
                 if not record.status.is_open:
                     continue

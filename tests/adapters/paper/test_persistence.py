@@ -6,14 +6,26 @@ import random
 from decimal import Decimal as D
 from pathlib import Path
 
+import msgspec
 import pytest
 from trio.testing import MockClock
 
 import runtime
 from actors.messages import Fill, OrderStatus, OrderType, Side
-from adapters.paper import PaperStateError, PaperVenue
+from adapters.paper import PaperConfig, PaperStateError, PaperVenue
+from adapters.paper._state import VenueState
 
 from ._helpers import ACCOUNT, MES, ORIGIN, make_venue, order, quote
+
+
+def _history_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("paper.json.history.*"))
+
+
+def _on_disk(path: Path) -> str:
+    """What the venue's files hold: the live file and its history."""
+    files = [path, *sorted(path.parent.glob(f"{path.name}.history.*"))]
+    return "".join(f.read_text() for f in files)
 
 
 async def test_a_resting_order_survives_a_new_venue_on_the_same_file(
@@ -82,11 +94,140 @@ async def test_nothing_leaves_the_venue_before_the_state_behind_it_is_on_disk(
     client = venue.client(ACCOUNT)
     quote(venue, "100.00", "100.02")
     await client.submit(order("b1", Side.BUY, 10, order_type=OrderType.LIMIT, limit="99.00"))
-    assert "b1" in path.read_text()  # the answer came once the order was on disk
+    assert "b1" in _on_disk(path)  # the answer came once the order was on disk
     async with client.open_updates() as updates:
         quote(venue, "98.95", "99.00")  # the resting order fills, in the event loop
-        assert '"P-1"' not in path.read_text()  # the fill is not written yet
+        assert '"P-1"' not in _on_disk(path)  # the fill is not written yet
         event = await updates.__anext__()
         assert isinstance(event, Fill)
         assert event.execution_id == "P-1"
-        assert '"P-1"' in path.read_text()  # read only once it was
+        assert '"P-1"' in _on_disk(path)  # read only once it was
+
+
+SMALL = PaperConfig(order_history=3, fill_history=4)
+
+
+async def _trade(venue: PaperVenue, orders: int, *, first: int = 1) -> None:
+    """``orders`` market orders, alternately bought and sold, each filled at once."""
+    client = venue.client(ACCOUNT)
+    for n in range(first, first + orders):
+        await client.submit(order(f"m{n}", Side.BUY if n % 2 else Side.SELL, 1))
+
+
+def _books(venue: PaperVenue) -> bytes:
+    """The account's books as they stand (encoded: the ledger itself keeps changing)."""
+    ledger = venue.ledger(ACCOUNT)
+    return msgspec.json.encode(
+        (
+            ledger.cash,
+            ledger.realized,
+            ledger.commissions,
+            ledger.positions,
+            ledger.orders,
+            ledger.fills,
+            venue.submissions(ACCOUNT),
+        )
+    )
+
+
+async def test_a_long_lived_venue_keeps_a_bounded_history_and_writes_only_what_changed(
+    autojump_clock: MockClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "paper.json"
+    venue = make_venue(SMALL, state_path=path)
+    quote(venue, "100.00", "100.02")
+    await venue.client(ACCOUNT).submit(
+        order("rest", Side.BUY, 5, order_type=OrderType.LIMIT, limit="90.00")
+    )
+    await _trade(venue, 5)
+    live_size = path.stat().st_size
+    history = sorted(_history_files(tmp_path))
+    await _trade(venue, 1, first=6)
+    # one order more: the live file is no bigger, the history grew by that order's lines
+    assert path.stat().st_size <= live_size + 8  # cash digits may grow
+    assert sorted(_history_files(tmp_path)) == history
+    await _trade(venue, 30, first=7)
+
+    ledger = venue.ledger(ACCOUNT)
+    assert list(ledger.orders) == ["rest", "m34", "m35", "m36"]  # open ones, and the last 3
+    assert [f.client_order_id for f in ledger.fills] == ["m33", "m34", "m35", "m36"]
+    assert set(venue.submissions(ACCOUNT)) == set(ledger.orders)
+    # rewritten as a new generation once it held twice what is kept; the old one removed
+    (current,) = _history_files(tmp_path)
+    assert int(current.name.rsplit(".", 1)[1]) > 1
+    assert len(current.read_bytes().splitlines()) <= 2 * (3 + 4)
+
+    again = make_venue(SMALL, state_path=path)
+    assert _books(again) == _books(venue)
+    assert [f.execution_id for f in again.fills(ACCOUNT, after="P-34")] == ["P-35", "P-36"]
+    quote(again, "89.95", "90.00")  # the resting order still works after the restart
+    assert (await again.client(ACCOUNT).get_order("rest")).status is OrderStatus.FILLED
+
+
+async def test_history_written_but_never_counted_is_cut_off_at_the_next_start(
+    autojump_clock: MockClock, tmp_path: Path
+) -> None:
+    """The process died between the history's fsync and the live file's: that tail never
+    reached anyone, so it is dropped, and what follows is appended after the counted part."""
+    path = tmp_path / "paper.json"
+    venue = make_venue(state_path=path)
+    quote(venue, "100.00", "100.02")
+    await _trade(venue, 2)
+    before = _books(venue)
+    live = path.read_bytes()
+    (history,) = _history_files(tmp_path)
+    counted = history.read_bytes()
+    await _trade(venue, 1, first=3)
+    assert len(history.read_bytes()) > len(counted)
+    # the third order's history made it to disk, its live file did not; the last line torn
+    history.write_bytes(history.read_bytes() + b'{"type":"fill","acc')
+    path.write_bytes(live)
+
+    restarted = make_venue(state_path=path)
+    assert _books(restarted) == before
+    assert history.read_bytes() == counted
+    quote(restarted, "100.00", "100.02")
+    await _trade(restarted, 1, first=3)  # never acknowledged, so m3 is new to the venue
+    again = make_venue(state_path=path)
+    assert list(again.ledger(ACCOUNT).orders) == ["m1", "m2", "m3"]
+    assert _books(again) == _books(restarted)
+
+
+async def test_a_damaged_history_line_is_refused_with_its_file_and_line(
+    autojump_clock: MockClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "paper.json"
+    venue = make_venue(state_path=path)
+    quote(venue, "100.00", "100.02")
+    await _trade(venue, 2)
+    (history,) = _history_files(tmp_path)
+    damaged = history.read_bytes().replace(b'"quantity":"1"', b'"quantity":"x"', 1)
+    history.write_bytes(damaged)
+    with pytest.raises(PaperStateError, match=rf"{history.name}: line 1: Invalid decimal"):
+        make_venue(state_path=path)
+    assert history.read_bytes() == damaged
+    history.unlink()
+    with pytest.raises(PaperStateError, match=rf"{history.name}: cannot be read"):
+        make_venue(state_path=path)
+
+
+async def test_a_version_1_file_is_read_whole_and_written_anew_at_the_next_change(
+    autojump_clock: MockClock, tmp_path: Path
+) -> None:
+    """The first form kept every order and execution in the one file."""
+    memory = make_venue()
+    quote(memory, "100.00", "100.02")
+    await _trade(memory, 3)
+    ledger = memory.ledger(ACCOUNT)
+    path = tmp_path / "paper.json"
+    path.write_bytes(
+        msgspec.json.encode(
+            VenueState(version=1, next_execution=4, next_order=4, accounts={ACCOUNT: ledger})
+        )
+    )
+    venue = make_venue(state_path=path)
+    assert _books(venue) == _books(memory)
+    quote(venue, "100.00", "100.02")
+    await _trade(venue, 1, first=4)
+    assert msgspec.json.decode(path.read_bytes())["version"] == 2
+    assert list(make_venue(state_path=path).ledger(ACCOUNT).orders) == ["m1", "m2", "m3", "m4"]
