@@ -13,9 +13,9 @@ import msgspec
 
 from actors.messages import Fill, Order, OrderStatus, OrderUpdate
 
-__all__ = ["AccountState", "HistoryRef", "OrderRecord", "PositionRecord", "VenueState"]
+__all__ = ["AccountState", "OrderRecord", "PositionRecord", "VenueState"]
 
-STATE_VERSION = 2  # 1: one file holding every order and execution
+STATE_VERSION = 2  # 1: one JSON object holding every order and execution
 
 
 class OrderRecord(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -81,18 +81,10 @@ class AccountState(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     submissions: dict[str, int] = msgspec.field(default_factory=dict)
 
 
-class HistoryRef(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Which history file holds the finished orders and executions, and how much of it."""
-
-    generation: int
-    size: int
-
-
 class VenueState(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """The whole state in memory; on disk, its live part with ``history`` naming the rest."""
+    """The whole state, as kept in memory (and, in version 1, on disk)."""
 
     version: int = STATE_VERSION
     next_execution: int = 1
     next_order: int = 1
     accounts: dict[str, AccountState] = msgspec.field(default_factory=dict)
-    history: HistoryRef | None = None

@@ -1,29 +1,30 @@
-"""The venue's state on disk: a small live file rewritten at each change, and a history log.
+"""The venue's state on disk: one file of JSON lines, appended at each change.
 
 Rewriting every order and execution the venue ever saw at each change (the
-first form, version 1) costs in proportion to the venue's age: after 10,000
-orders, 29 ms of encoding in the event loop and 8 MB written and fsynced per
-change; after 100,000, 270 ms and 78 MB. So the state is kept in two files:
+first form, version 1: one JSON object) cost in proportion to the venue's
+age: after 3,000 orders a change took ten times a new venue's, and after
+10,000, 29 ms of encoding in the event loop and 8 MB written and fsynced. So
+a change now appends, in one write and one fsync, the lines it produced:
 
-* the **live file** (``path``, JSON, replaced atomically: a temporary file,
-  fsync, ``os.replace``) holds the accounts' money and positions, their open
-  orders with the submissions counted for them, the id counters, and
-  ``history``: which history file goes with it and how many of its bytes;
-* the **history file** (``path.history.<generation>``, JSON lines) holds the
-  finished orders and the executions, appended as they happen and fsynced
-  before the live file that counts them replaces the last one. Bytes past
-  the counted size were never acknowledged (the process died between the two
-  writes) and are cut off when the venue starts.
+* ``order``: an order that finished (filled, canceled, rejected, expired), or
+  changed after it did (a duplicate submission counted against it): the
+  last line of an order wins;
+* ``fill``: an execution;
+* ``state``: the live part, last: each account's money and positions, its
+  open orders with the submissions counted for them, and the id counters.
 
-A write costs what changed since the last one. A finished order is written
-again when it changes (a duplicate submission is counted against it); its
-last line wins. Once the file holds twice the history the venue keeps in
-memory, the next write starts a new generation holding only what is kept,
-and removes the old file once the live file names the new one. A version 1
-file is read as it is and written in this form at the next change.
+The state is the last ``state`` line with the history lines before it. Lines
+after it belong to a write the process did not finish (nothing was
+acknowledged from it), as does a last line without its newline: they are
+cut off when the venue starts. Once the file has grown to twice the size it
+had when last rewritten (and at least :data:`COMPACT_MIN`), the next write
+rewrites it whole (a temporary file, fsync, ``os.replace``) with only the
+history the venue keeps in memory: a cost in proportion to that history,
+once per as many bytes appended. A version 1 file is read as it is and
+rewritten in this form at the next change.
 
-Files are validated with msgspec when read: one that does not decode is
-refused with its path and the failing field (and line), and never overwritten.
+Every line is validated with msgspec when read: a file that does not decode
+is refused with its path, line and failing field, and never overwritten.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ import msgspec
 
 from actors.messages import Fill
 
-from ._state import STATE_VERSION, AccountState, HistoryRef, OrderRecord, VenueState
+from ._state import STATE_VERSION, AccountState, OrderRecord, VenueState
 from .errors import PaperStateError
 
-__all__ = ["Finished", "StateFile", "Write", "read_state"]
+__all__ = ["COMPACT_MIN", "Finished", "StateFile", "Write", "read_state"]
 
-_READABLE: Final = (1, STATE_VERSION)
+COMPACT_MIN: Final = 1 << 20  # bytes a file may grow to before it is first rewritten
 
 
 class _Finished(msgspec.Struct, frozen=True, tag="order", forbid_unknown_fields=True):
@@ -56,7 +57,14 @@ class _Executed(msgspec.Struct, frozen=True, tag="fill", forbid_unknown_fields=T
     fill: Fill
 
 
-_Entry: TypeAlias = _Finished | _Executed
+class _Live(msgspec.Struct, frozen=True, tag="state", forbid_unknown_fields=True):
+    version: int
+    next_execution: int
+    next_order: int
+    accounts: dict[str, AccountState]
+
+
+_Line: TypeAlias = _Finished | _Executed | _Live
 Finished = tuple[str, OrderRecord | Fill]
 """What a change leaves to the history: ``(account, finished order or execution)``."""
 
@@ -64,34 +72,26 @@ Finished = tuple[str, OrderRecord | Fill]
 class Write(NamedTuple):
     """One write, encoded in the event loop (where the state does not change under it)."""
 
-    live: bytes
-    history: bytes  # lines to append, or the whole of a new generation
-    generation: int
-    new_generation: bool
+    data: bytes  # lines to append, or the whole file when ``rewrite``
+    rewrite: bool
 
 
 class StateFile:
-    """The two files of one venue; ``keep_*`` are the history it keeps in memory."""
+    """The file of one venue."""
 
-    def __init__(self, path: Path, *, keep_orders: int, keep_fills: int) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
         self._encoder = msgspec.json.Encoder()
-        self._entries = msgspec.json.Decoder(_Entry)
-        self._generation = 0  # the history file in use (0: none yet)
-        self._size = 0  # its bytes the live file counts
-        self._lines = 0
-        self._compact_at = 2 * (keep_orders + keep_fills)
-
-    def history_path(self, generation: int) -> Path:
-        return self.path.with_name(f"{self.path.name}.history.{generation}")
+        self._lines = msgspec.json.Decoder(_Line)
+        self._size = 0  # bytes in the file
+        self._rewrite_at = 0  # the size at which the next write rewrites it (0: now)
 
     # -- reading -------------------------------------------------------------------
 
     def load(self, *, repair: bool = True) -> VenueState:
         """The stored state with its history, a fresh one if there is no file yet.
 
-        ``repair`` cuts what the history file holds past the counted size and
-        removes generations the live file does not name (the venue, as it starts).
+        ``repair`` cuts off the lines of an unfinished write (the venue, as it starts).
         """
         try:
             data = self.path.read_bytes()
@@ -99,44 +99,66 @@ class StateFile:
             return VenueState()
         except OSError as exc:
             raise PaperStateError(self.path, f"cannot be read: {exc.strerror or exc}") from None
-        try:
-            state = msgspec.json.decode(data, type=VenueState)
-        except msgspec.DecodeError as exc:
-            raise PaperStateError(self.path, str(exc)) from None
-        if state.version not in _READABLE:
-            raise PaperStateError(
-                self.path, f"version {state.version} is not one of {_READABLE} - at `$.version`"
-            )
-        if state.history is not None:
-            self._read_history(state, state.history, repair)
+        if b"\n" not in data:  # version 1: one JSON object
+            state = self._version_1(data)
+        else:
+            state, counted = self._replay(data)
+            if repair and counted < len(data):
+                try:
+                    os.truncate(self.path, counted)
+                except OSError as exc:
+                    reason = f"cannot be cut: {exc.strerror or exc}"
+                    raise PaperStateError(self.path, reason) from None
+            self._size = counted
+            self._rewrite_at = max(COMPACT_MIN, 2 * counted)
         for account in state.accounts.values():
             account.orders = dict(
                 sorted(account.orders.items(), key=lambda item: _number(item[1].venue_order_id))
             )
             account.fills.sort(key=lambda fill: _number(fill.execution_id))
-        state.version, state.history = STATE_VERSION, None
         return state
 
-    def _read_history(self, state: VenueState, ref: HistoryRef, repair: bool) -> None:
-        path = self.history_path(ref.generation)
+    def _version_1(self, data: bytes) -> VenueState:
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise PaperStateError(path, f"cannot be read: {exc.strerror or exc}") from None
-        if len(data) < ref.size:
+            state = msgspec.json.decode(data, type=VenueState)
+        except msgspec.DecodeError as exc:
+            raise PaperStateError(self.path, str(exc)) from None
+        if state.version != 1:
             raise PaperStateError(
-                path, f"holds {len(data)} bytes; the state file counts {ref.size}"
+                self.path, f"version {state.version} is not 1 (a single object) - at `$.version`"
             )
-        lines = data[: ref.size].splitlines()
+        state.version = STATE_VERSION
+        return state
+
+    def _replay(self, data: bytes) -> tuple[VenueState, int]:
+        """The state the file's counted lines hold, and how many of its bytes they are."""
+        lines = data.split(b"\n")[:-1]  # what follows the last newline was never finished
+        decoded: list[_Line] = []
         for number, line in enumerate(lines, 1):
             try:
-                entry = self._entries.decode(line)
+                decoded.append(self._lines.decode(line))
             except msgspec.DecodeError as exc:
-                raise PaperStateError(path, f"line {number}: {exc}") from None
+                raise PaperStateError(self.path, f"line {number}: {exc}") from None
+        last = max((n for n, line in enumerate(decoded) if isinstance(line, _Live)), default=None)
+        if last is None:
+            raise PaperStateError(self.path, "no line holds the venue's state")
+        live = decoded[last]
+        assert isinstance(live, _Live)
+        if live.version != STATE_VERSION:
+            raise PaperStateError(
+                self.path,
+                f"line {last + 1}: version {live.version} is not {STATE_VERSION} - at `$.version`",
+            )
+        state = VenueState(
+            next_execution=live.next_execution, next_order=live.next_order, accounts=live.accounts
+        )
+        for number, entry in enumerate(decoded[:last], 1):
+            if isinstance(entry, _Live):
+                continue
             account = state.accounts.get(entry.account)
             if account is None:
                 raise PaperStateError(
-                    path, f"line {number}: account {entry.account!r} is not in the state file"
+                    self.path, f"line {number}: account {entry.account!r} has no state"
                 )
             if isinstance(entry, _Finished):
                 cid = entry.record.order.client_order_id
@@ -144,17 +166,7 @@ class StateFile:
                 account.submissions[cid] = entry.submissions
             else:
                 account.fills.append(entry.fill)
-        self._generation, self._size, self._lines = ref.generation, ref.size, len(lines)
-        if not repair:
-            return
-        if len(data) > ref.size:  # what was never acknowledged, cut once the rest is read
-            try:
-                os.truncate(path, ref.size)
-            except OSError as exc:
-                raise PaperStateError(path, f"cannot be cut: {exc.strerror or exc}") from None
-        for stray in self.path.parent.glob(f"{self.path.name}.history.*"):
-            if stray != path:  # a generation begun when the process died
-                stray.unlink(missing_ok=True)
+        return state, sum(len(line) + 1 for line in lines[: last + 1])
 
     # -- writing -------------------------------------------------------------------
 
@@ -169,75 +181,68 @@ class StateFile:
         ``open_orders`` are each account's open orders (the venue indexes
         them; the accounts' ``orders`` also hold the finished ones kept).
         """
-        new_generation = self._generation == 0 or self._lines >= self._compact_at
-        if new_generation:
+        rewrite = self._size >= self._rewrite_at
+        if rewrite:
             finished = _everything(state, open_orders)
-            history = self._lines_of(state, finished)
-            generation, size, lines = self._generation + 1, len(history), history.count(b"\n")
-        else:
-            history = self._lines_of(state, finished)
-            generation, size = self._generation, self._size + len(history)
-            lines = self._lines + history.count(b"\n")
-        live = VenueState(
+        out: list[bytes] = []
+        encode = self._encoder.encode
+        for account, item in finished:
+            if isinstance(item, Fill):
+                out.append(encode(_Executed(account=account, fill=item)))
+            else:
+                count = state.accounts[account].submissions.get(item.order.client_order_id, 1)
+                out.append(encode(_Finished(account=account, record=item, submissions=count)))
+            out.append(b"\n")
+        live = _Live(
+            version=STATE_VERSION,
             next_execution=state.next_execution,
             next_order=state.next_order,
             accounts={
                 name: _live_account(account, open_orders.get(name, {}))
                 for name, account in state.accounts.items()
             },
-            history=HistoryRef(generation=generation, size=size),
         )
-        self._generation, self._size, self._lines = generation, size, lines
-        return Write(self._encoder.encode(live), history, generation, new_generation)
-
-    def _lines_of(self, state: VenueState, finished: Iterable[Finished]) -> bytes:
-        encode = self._encoder.encode
-        out: list[bytes] = []
-        for account, item in finished:
-            if isinstance(item, Fill):
-                out.append(encode(_Executed(account=account, fill=item)))
-            else:
-                cid = item.order.client_order_id
-                count = state.accounts[account].submissions.get(cid, 1)
-                out.append(encode(_Finished(account=account, record=item, submissions=count)))
-            out.append(b"\n")
-        return b"".join(out)
+        out += (encode(live), b"\n")
+        data = b"".join(out)
+        if rewrite:
+            self._size = len(data)
+            self._rewrite_at = max(COMPACT_MIN, 2 * len(data))
+        else:
+            self._size += len(data)
+        return Write(data, rewrite)
 
     def write(self, job: Write) -> None:
-        """Make ``job`` durable (safe to run in a worker thread): history first, then live."""
+        """Make ``job`` durable (safe to run in a worker thread)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        history = self.history_path(job.generation)
-        if job.new_generation or job.history:
-            with history.open("wb" if job.new_generation else "ab") as handle:
-                handle.write(job.history)
+        if not job.rewrite:
+            with self.path.open("ab") as handle:
+                handle.write(job.data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            return
         tmp = self.path.with_name(self.path.name + ".tmp")
         with tmp.open("wb") as handle:
-            handle.write(job.live)
+            handle.write(job.data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.path)
-        if job.new_generation:
-            self.history_path(job.generation - 1).unlink(missing_ok=True)
 
     def save(self, state: VenueState, open_orders: Mapping[str, Mapping[str, OrderRecord]]) -> None:
-        """Write everything now, as a new generation (before the event loop runs)."""
+        """Write everything now, rewriting the file (before the event loop runs)."""
         self.rewrite_next()
         self.write(self.prepare(state, open_orders, ()))
 
     def rewrite_next(self) -> None:
-        """Make the next write a new generation: after a failed one, what the file
-        holds past the size the live file counts is not known."""
-        self._lines = self._compact_at
+        """Make the next write a rewrite: after a failed one, how the file ends is not known."""
+        self._rewrite_at = 0
 
 
 def read_state(path: Path) -> VenueState:
-    """A venue's stored state with all the history its files hold, changing nothing.
+    """A venue's stored state with all the history its file holds, changing nothing.
 
-    For checks and tools reading the files of a venue that is not running.
+    For checks and tools reading the file of a venue that is not running.
     """
-    return StateFile(path, keep_orders=1, keep_fills=1).load(repair=False)
+    return StateFile(path).load(repair=False)
 
 
 def _live_account(account: AccountState, open_orders: Mapping[str, OrderRecord]) -> AccountState:
@@ -256,7 +261,7 @@ def _live_account(account: AccountState, open_orders: Mapping[str, OrderRecord])
 def _everything(
     state: VenueState, open_orders: Mapping[str, Mapping[str, OrderRecord]]
 ) -> list[Finished]:
-    """Every finished order and execution held in memory, as a new generation starts."""
+    """Every finished order and execution held in memory, for a rewrite."""
     finished: list[Finished] = []
     for name, account in state.accounts.items():
         working = open_orders.get(name, {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from decimal import Decimal as D
 from pathlib import Path
@@ -12,20 +13,10 @@ from trio.testing import MockClock
 
 import runtime
 from actors.messages import Fill, OrderStatus, OrderType, Side
-from adapters.paper import PaperConfig, PaperStateError, PaperVenue
+from adapters.paper import PaperConfig, PaperStateError, PaperVenue, _statefile
 from adapters.paper._state import VenueState
 
 from ._helpers import ACCOUNT, MES, ORIGIN, make_venue, order, quote
-
-
-def _history_files(directory: Path) -> list[Path]:
-    return sorted(directory.glob("paper.json.history.*"))
-
-
-def _on_disk(path: Path) -> str:
-    """What the venue's files hold: the live file and its history."""
-    files = [path, *sorted(path.parent.glob(f"{path.name}.history.*"))]
-    return "".join(f.read_text() for f in files)
 
 
 async def test_a_resting_order_survives_a_new_venue_on_the_same_file(
@@ -94,14 +85,14 @@ async def test_nothing_leaves_the_venue_before_the_state_behind_it_is_on_disk(
     client = venue.client(ACCOUNT)
     quote(venue, "100.00", "100.02")
     await client.submit(order("b1", Side.BUY, 10, order_type=OrderType.LIMIT, limit="99.00"))
-    assert "b1" in _on_disk(path)  # the answer came once the order was on disk
+    assert "b1" in path.read_text()  # the answer came once the order was on disk
     async with client.open_updates() as updates:
         quote(venue, "98.95", "99.00")  # the resting order fills, in the event loop
-        assert '"P-1"' not in _on_disk(path)  # the fill is not written yet
+        assert '"P-1"' not in path.read_text()  # the fill is not written yet
         event = await updates.__anext__()
         assert isinstance(event, Fill)
         assert event.execution_id == "P-1"
-        assert '"P-1"' in _on_disk(path)  # read only once it was
+        assert '"P-1"' in path.read_text()  # read only once it was
 
 
 SMALL = PaperConfig(order_history=3, fill_history=4)
@@ -131,8 +122,9 @@ def _books(venue: PaperVenue) -> bytes:
 
 
 async def test_a_long_lived_venue_keeps_a_bounded_history_and_writes_only_what_changed(
-    autojump_clock: MockClock, tmp_path: Path
+    autojump_clock: MockClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(_statefile, "COMPACT_MIN", 16_000)  # rewritten within 40 orders
     path = tmp_path / "paper.json"
     venue = make_venue(SMALL, state_path=path)
     quote(venue, "100.00", "100.02")
@@ -140,52 +132,51 @@ async def test_a_long_lived_venue_keeps_a_bounded_history_and_writes_only_what_c
         order("rest", Side.BUY, 5, order_type=OrderType.LIMIT, limit="90.00")
     )
     await _trade(venue, 5)
-    live_size = path.stat().st_size
-    history = sorted(_history_files(tmp_path))
+    before = path.read_bytes()
     await _trade(venue, 1, first=6)
-    # one order more: the live file is no bigger, the history grew by that order's lines
-    assert path.stat().st_size <= live_size + 8  # cash digits may grow
-    assert sorted(_history_files(tmp_path)) == history
-    await _trade(venue, 30, first=7)
+    # one order more (filled as it arrives): one write appended, ending with the state
+    appended = path.read_bytes()[len(before) :].splitlines()
+    assert path.read_bytes().startswith(before)
+    assert [msgspec.json.decode(line)["type"] for line in appended] == ["fill", "order", "state"]
+    sizes = []
+    for n in range(7, 40):
+        await _trade(venue, 1, first=n)
+        sizes.append(path.stat().st_size)
+    # rewritten once it reached the threshold, holding only what is kept
+    assert any(b < a for a, b in itertools.pairwise(sizes))
 
     ledger = venue.ledger(ACCOUNT)
-    assert list(ledger.orders) == ["rest", "m34", "m35", "m36"]  # open ones, and the last 3
-    assert [f.client_order_id for f in ledger.fills] == ["m33", "m34", "m35", "m36"]
+    assert list(ledger.orders) == ["rest", "m37", "m38", "m39"]  # open ones, and the last 3
+    assert [f.client_order_id for f in ledger.fills] == ["m36", "m37", "m38", "m39"]
     assert set(venue.submissions(ACCOUNT)) == set(ledger.orders)
-    # rewritten as a new generation once it held twice what is kept; the old one removed
-    (current,) = _history_files(tmp_path)
-    assert int(current.name.rsplit(".", 1)[1]) > 1
-    assert len(current.read_bytes().splitlines()) <= 2 * (3 + 4)
 
     again = make_venue(SMALL, state_path=path)
     assert _books(again) == _books(venue)
-    assert [f.execution_id for f in again.fills(ACCOUNT, after="P-34")] == ["P-35", "P-36"]
+    assert [f.execution_id for f in again.fills(ACCOUNT, after="P-37")] == ["P-38", "P-39"]
     quote(again, "89.95", "90.00")  # the resting order still works after the restart
     assert (await again.client(ACCOUNT).get_order("rest")).status is OrderStatus.FILLED
 
 
-async def test_history_written_but_never_counted_is_cut_off_at_the_next_start(
+async def test_lines_of_an_unfinished_write_are_cut_off_at_the_next_start(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    """The process died between the history's fsync and the live file's: that tail never
-    reached anyone, so it is dropped, and what follows is appended after the counted part."""
+    """The process died during a write: what it appended after the last state line
+    never reached anyone, so it is dropped, and the next write follows the rest."""
     path = tmp_path / "paper.json"
     venue = make_venue(state_path=path)
     quote(venue, "100.00", "100.02")
     await _trade(venue, 2)
     before = _books(venue)
-    live = path.read_bytes()
-    (history,) = _history_files(tmp_path)
-    counted = history.read_bytes()
+    counted = path.read_bytes()
     await _trade(venue, 1, first=3)
-    assert len(history.read_bytes()) > len(counted)
-    # the third order's history made it to disk, its live file did not; the last line torn
-    history.write_bytes(history.read_bytes() + b'{"type":"fill","acc')
-    path.write_bytes(live)
+    written = path.read_bytes()[len(counted) :]
+    # the third order's lines up to its last state line, then a torn line
+    unfinished = written[: written.rindex(b'{"type":"state"')] + b'{"type":"fill","acc'
+    path.write_bytes(counted + unfinished)
 
     restarted = make_venue(state_path=path)
     assert _books(restarted) == before
-    assert history.read_bytes() == counted
+    assert path.read_bytes() == counted
     quote(restarted, "100.00", "100.02")
     await _trade(restarted, 1, first=3)  # never acknowledged, so m3 is new to the venue
     again = make_venue(state_path=path)
@@ -193,21 +184,23 @@ async def test_history_written_but_never_counted_is_cut_off_at_the_next_start(
     assert _books(again) == _books(restarted)
 
 
-async def test_a_damaged_history_line_is_refused_with_its_file_and_line(
+async def test_a_damaged_line_is_refused_with_its_line_and_the_file_kept(
     autojump_clock: MockClock, tmp_path: Path
 ) -> None:
     path = tmp_path / "paper.json"
     venue = make_venue(state_path=path)
     quote(venue, "100.00", "100.02")
     await _trade(venue, 2)
-    (history,) = _history_files(tmp_path)
-    damaged = history.read_bytes().replace(b'"quantity":"1"', b'"quantity":"x"', 1)
-    history.write_bytes(damaged)
-    with pytest.raises(PaperStateError, match=rf"{history.name}: line 1: Invalid decimal"):
+    lines = path.read_bytes().split(b"\n")
+    number = next(n for n, line in enumerate(lines) if line.startswith(b'{"type":"fill"'))
+    lines[number] = lines[number].replace(b'"quantity":"1"', b'"quantity":"x"')
+    damaged = b"\n".join(lines)
+    path.write_bytes(damaged)
+    with pytest.raises(PaperStateError, match=rf"line {number + 1}: Invalid decimal"):
         make_venue(state_path=path)
-    assert history.read_bytes() == damaged
-    history.unlink()
-    with pytest.raises(PaperStateError, match=rf"{history.name}: cannot be read"):
+    assert path.read_bytes() == damaged
+    path.write_bytes(b'{"type":"fill","account":"paper"}\n')
+    with pytest.raises(PaperStateError, match="line 1: Object missing required field `fill`"):
         make_venue(state_path=path)
 
 
@@ -229,5 +222,6 @@ async def test_a_version_1_file_is_read_whole_and_written_anew_at_the_next_chang
     assert _books(venue) == _books(memory)
     quote(venue, "100.00", "100.02")
     await _trade(venue, 1, first=4)
-    assert msgspec.json.decode(path.read_bytes())["version"] == 2
+    last = msgspec.json.decode(path.read_bytes().splitlines()[-1])
+    assert (last["type"], last["version"]) == ("state", 2)
     assert list(make_venue(state_path=path).ledger(ACCOUNT).orders) == ["m1", "m2", "m3", "m4"]
