@@ -125,6 +125,14 @@ class _Counter:
 
 
 _ALERT = b'{"type":"alert"'
+_PING = 0x9
+
+
+def _pong(payload: bytes) -> bytes:
+    """A pong frame echoing ``payload`` (< 126 bytes), masked as a client's must be."""
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes((0x8A, 0x80 | len(payload))) + mask + masked
 
 
 class _Conn:
@@ -159,7 +167,9 @@ class _Conn:
                 length, head = int.from_bytes(buf[at + 2 : at + 10], "big"), 10
             if size - at < head + length:
                 break
-            if buf.startswith(_ALERT, at + head):
+            if buf[at] & 0x0F == _PING:  # answered as a browser does, or the hub cuts it
+                self.sock.send(_pong(buf[at + head : at + head + length]))
+            elif buf.startswith(_ALERT, at + head):
                 self.left -= 1
                 counter.deliveries += 1
                 counter.first = counter.first or now

@@ -59,6 +59,7 @@ class RawClient:
         self.partial: list[str] = []
         self.first: int | None = None  # the hello's seq
         self.seqs: list[int] = []  # every event after it
+        self.pings: list[float] = []  # when each of the hub's pings came
 
     async def connect(self) -> None:
         assert self.url.hostname is not None
@@ -82,6 +83,7 @@ class RawClient:
                         self._record(json.loads("".join(self.partial)))
                         self.partial.clear()
                 elif isinstance(event, Ping):
+                    self.pings.append(trio.current_time())
                     await self.sock.send(self.ws.send(event.response()))
                 elif isinstance(event, CloseConnection):
                     await self.sock.send(self.ws.send(event.response()))
@@ -159,3 +161,25 @@ async def test_a_never_reading_client_is_cut_off_while_199_others_get_every_even
         finally:  # a failed run must not leave 200 sockets to a later test's warnings
             for client in (slow, *followers):
                 client.sock.close()
+
+
+async def test_clients_connected_together_are_pinged_at_spread_times() -> None:
+    """After a reconnect storm, each client's pings keep their own phase: pinged together,
+    500 clients' pings and pongs made one pass of the scheduler that held trading 27 ms."""
+    config = msgspec.structs.replace(FAST_HUB, ping_interval=1.0, ping_timeout=1.0)
+    async with hub_tree(config) as (_, url):
+        clients = [RawClient(url) for _ in range(20)]
+        try:
+            async with trio.open_nursery() as nursery:
+                for client in clients:
+                    await client.connect()
+                    nursery.start_soon(client.read)
+                with trio.fail_after(5):
+                    while any(not client.pings for client in clients):  # noqa: ASYNC110
+                        await trio.sleep(0.02)
+                nursery.cancel_scope.cancel()
+        finally:
+            for client in clients:
+                client.sock.close()
+    firsts = sorted(client.pings[0] for client in clients)
+    assert firsts[-1] - firsts[0] > 0.5  # over half the interval (together: ~0.05)
