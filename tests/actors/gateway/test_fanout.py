@@ -50,8 +50,11 @@ class RawClient:
     never-reading one gets a tiny receive buffer and reads nothing until told.
     """
 
-    def __init__(self, url: str, *, receive_buffer: int | None = None) -> None:
+    def __init__(
+        self, url: str, *, receive_buffer: int | None = None, answers_pings: bool = True
+    ) -> None:
         self.url = urlsplit(url)
+        self.answers_pings = answers_pings
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.sock = trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_STREAM)
         if receive_buffer is not None:
@@ -84,7 +87,8 @@ class RawClient:
                         self.partial.clear()
                 elif isinstance(event, Ping):
                     self.pings.append(trio.current_time())
-                    await self.sock.send(self.ws.send(event.response()))
+                    if self.answers_pings:
+                        await self.sock.send(self.ws.send(event.response()))
                 elif isinstance(event, CloseConnection):
                     await self.sock.send(self.ws.send(event.response()))
                     return event
@@ -183,3 +187,32 @@ async def test_clients_connected_together_are_pinged_at_spread_times() -> None:
                 client.sock.close()
     firsts = sorted(client.pings[0] for client in clients)
     assert firsts[-1] - firsts[0] > 0.5  # over half the interval (together: ~0.05)
+
+
+async def test_a_peer_that_reads_but_never_answers_a_ping_is_cut_as_dead() -> None:
+    """Its socket stays open and drained, so only the unanswered ping can tell it is gone;
+    the client beside it answers and stays, pinged again and again."""
+    config = msgspec.structs.replace(FAST_HUB, ping_interval=0.3, ping_timeout=0.4)
+    async with hub_tree(config) as (tree, url):
+        silent, alive = RawClient(url, answers_pings=False), RawClient(url)
+        try:
+            async with trio.open_nursery() as nursery:
+                await alive.connect()
+                nursery.start_soon(alive.read)
+                await silent.connect()
+                with trio.fail_after(3):
+                    close = await silent.read()
+                assert close.code == 1008
+                assert close.reason == "no pong within 0.4 s"
+                answered = len(alive.pings)
+                with trio.fail_after(3):
+                    while len(alive.pings) < answered + 2:  # noqa: ASYNC110
+                        await trio.sleep(0.02)
+                stats = await tree.ref("hub").ask(GetHubStats())
+                assert isinstance(stats, HubStats)
+                assert (stats.cut_dead, stats.cut_slow, stats.clients) == (1, 0, 1)
+                nursery.cancel_scope.cancel()
+        finally:
+            silent.sock.close()
+            alive.sock.close()
+    assert len(silent.pings) == 1  # cut at the first ping's timeout, not pinged again
