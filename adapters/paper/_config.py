@@ -15,6 +15,7 @@ import msgspec
 from actors.messages import SessionCalendar
 
 from ._faults import FaultPlan
+from ._statefile import COMPACT_MIN
 
 __all__ = ["CommissionModel", "LatencyModel", "PaperConfig", "SlippageModel"]
 
@@ -95,6 +96,8 @@ class PaperConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     ``order_history`` how many finished orders for ``get_order`` and against a
     client order id used twice (open orders are always kept); the oldest are
     forgotten first, so a venue that runs for months holds a bounded history.
+    ``state_compact_bytes`` is how large the state file may grow before it is
+    first rewritten with only that history (then at each doubling).
     """
 
     participation: Decimal = Decimal("0.25")
@@ -111,6 +114,7 @@ class PaperConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     stream_capacity: Annotated[int, msgspec.Meta(ge=1)] = 1000
     fill_history: Annotated[int, msgspec.Meta(ge=1)] = 10_000
     order_history: Annotated[int, msgspec.Meta(ge=1)] = 10_000
+    state_compact_bytes: Annotated[int, msgspec.Meta(ge=1)] = COMPACT_MIN
     faults: FaultPlan = FaultPlan()
 
     def __post_init__(self) -> None:

@@ -17,7 +17,7 @@ The state is the last ``state`` line with the history lines before it. Lines
 after it belong to a write the process did not finish (nothing was
 acknowledged from it), as does a last line without its newline: they are
 cut off when the venue starts. Once the file has grown to twice the size it
-had when last rewritten (and at least :data:`COMPACT_MIN`), the next write
+had when last rewritten (and at least ``compact_min``), the next write
 rewrites it whole (a temporary file, fsync, ``os.replace``) with only the
 history the venue keeps in memory: a cost in proportion to that history,
 once per as many bytes appended. A version 1 file is read as it is and
@@ -79,8 +79,9 @@ class Write(NamedTuple):
 class StateFile:
     """The file of one venue."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, compact_min: int = COMPACT_MIN) -> None:
         self.path = path
+        self.compact_min = compact_min  # bytes the file may grow to before it is first rewritten
         self._encoder = msgspec.json.Encoder()
         self._lines = msgspec.json.Decoder(_Line)
         self._size = 0  # bytes in the file
@@ -110,7 +111,7 @@ class StateFile:
                     reason = f"cannot be cut: {exc.strerror or exc}"
                     raise PaperStateError(self.path, reason) from None
             self._size = counted
-            self._rewrite_at = max(COMPACT_MIN, 2 * counted)
+            self._rewrite_at = max(self.compact_min, 2 * counted)
         for account in state.accounts.values():
             account.orders = dict(
                 sorted(account.orders.items(), key=lambda item: _number(item[1].venue_order_id))
@@ -206,7 +207,7 @@ class StateFile:
         data = b"".join(out)
         if rewrite:
             self._size = len(data)
-            self._rewrite_at = max(COMPACT_MIN, 2 * len(data))
+            self._rewrite_at = max(self.compact_min, 2 * len(data))
         else:
             self._size += len(data)
         return Write(data, rewrite)

@@ -94,7 +94,11 @@ class PaperVenue:
         self.clock = clock
         self._latency_rng = random.Random(rng.getrandbits(64))
         self.faults = Faults(config.faults, rng=random.Random(rng.getrandbits(64)), clock=clock)
-        self._file = StateFile(state_path) if state_path is not None else None
+        self._file = (
+            StateFile(state_path, compact_min=config.state_compact_bytes)
+            if state_path is not None
+            else None
+        )
         self._state = self._file.load() if self._file is not None else VenueState()
         self._unwritten: list[Finished] = []  # for the history file, at the next persist
         self._finished: dict[str, deque[str]] = {}  # per account, finished orders, oldest first

@@ -13,7 +13,7 @@ from trio.testing import MockClock
 
 import runtime
 from actors.messages import Fill, OrderStatus, OrderType, Side
-from adapters.paper import PaperConfig, PaperStateError, PaperVenue, _statefile
+from adapters.paper import PaperConfig, PaperStateError, PaperVenue
 from adapters.paper._state import VenueState
 
 from ._helpers import ACCOUNT, MES, ORIGIN, make_venue, order, quote
@@ -122,11 +122,11 @@ def _books(venue: PaperVenue) -> bytes:
 
 
 async def test_a_long_lived_venue_keeps_a_bounded_history_and_writes_only_what_changed(
-    autojump_clock: MockClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    autojump_clock: MockClock, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(_statefile, "COMPACT_MIN", 16_000)  # rewritten within 40 orders
+    config = msgspec.structs.replace(SMALL, state_compact_bytes=16_000)  # rewritten in 40 orders
     path = tmp_path / "paper.json"
-    venue = make_venue(SMALL, state_path=path)
+    venue = make_venue(config, state_path=path)
     quote(venue, "100.00", "100.02")
     await venue.client(ACCOUNT).submit(
         order("rest", Side.BUY, 5, order_type=OrderType.LIMIT, limit="90.00")
